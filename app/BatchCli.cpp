@@ -1,0 +1,400 @@
+#include "BatchCli.h"
+
+#include "fit/StudyAnalysis.h"
+#include "plan/SweepConfig.h"
+#include "plan/SweepPlan.h"
+#include "train/SweepRunner.h"
+#include "util/Error.h"
+
+#ifdef FLOPSFIT_HAVE_GUI
+#include "FigureExport.h"
+#endif
+
+#include <QCommandLineParser>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QMutex>
+#include <QMutexLocker>
+#include <QTextStream>
+
+#include <csignal>
+#include <cstdio>
+
+namespace flopsfit {
+
+namespace {
+
+QTextStream &out()
+{
+    static QTextStream stream(stdout);
+    return stream;
+}
+
+QTextStream &err()
+{
+    static QTextStream stream(stderr);
+    return stream;
+}
+
+// Distinguishes --help from a bad command line inside the subcommand parsers.
+struct HelpShown {};
+
+const char kCommands[] = "Commands:\n"
+                         "  plan      plan a sweep from a preset into a study folder (sweep.json)\n"
+                         "  train     train the pending runs of a study (resumes where it stopped)\n"
+                         "  analyze   fit scaling laws to a study's results (analysis.json)\n"
+                         "  export    render a study's figures to PNG / SVG / PDF\n"
+                         "  all       plan, train, analyze and export in a row\n"
+                         "Run `flopsfit --batch <command> --help` for a command's options.\n";
+
+void parseOrThrow(QCommandLineParser &parser, const QStringList &args, const QString &command,
+                  const QString &description)
+{
+    parser.setApplicationDescription(description);
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
+                                  QStringLiteral("Show this help."));
+    parser.addOption(help);
+    if (!parser.parse(args))
+        throw InputError(QStringLiteral("%1: %2").arg(command, parser.errorText()));
+    if (parser.isSet(help)) {
+        out() << parser.helpText().replace(QStringLiteral("[options]"),
+                                           QStringLiteral("--batch %1 [options]").arg(command));
+        out().flush();
+        throw HelpShown{};
+    }
+}
+
+QString requireValue(const QCommandLineParser &parser, const QCommandLineOption &option,
+                     const QString &command)
+{
+    const QString v = parser.value(option);
+    if (v.isEmpty())
+        throw InputError(QStringLiteral("%1: --%2 is required").arg(command, option.names().constLast()));
+    return v;
+}
+
+QString formatSeconds(double s)
+{
+    if (s < 120)
+        return QStringLiteral("%1 s").arg(s, 0, 'f', 1);
+    if (s < 7200)
+        return QStringLiteral("%1 min").arg(s / 60, 0, 'f', 1);
+    return QStringLiteral("%1 h").arg(s / 3600, 0, 'f', 1);
+}
+
+void printPlan(const SweepPlan &plan)
+{
+    out() << QStringLiteral("%1 runs over %2 budgets, backend %3, FLOPs model %4\n")
+                 .arg(plan.runs.size())
+                 .arg(plan.budgets.size())
+                 .arg(plan.spec.backend, flopsModelName(plan.spec.flopsModel));
+    out() << QStringLiteral("%1 %2 %3 %4 %5 %6\n")
+                 .arg(QStringLiteral("C (FLOPs)"), -11)
+                 .arg(QStringLiteral("N"), -11)
+                 .arg(QStringLiteral("D (tokens)"), -11)
+                 .arg(QStringLiteral("d×L×H"), -14)
+                 .arg(QStringLiteral("D/N"), -8)
+                 .arg(QStringLiteral("est."));
+    for (const RunSpec &r : plan.runs) {
+        out() << QStringLiteral("%1 %2 %3 %4 %5 %6\n")
+                     .arg(r.budget, -11, 'e', 2)
+                     .arg(r.params, -11, 'e', 2)
+                     .arg(r.tokens, -11, 'e', 2)
+                     .arg(QStringLiteral("%1×%2×%3").arg(r.shape.d_model).arg(r.shape.n_layers).arg(r.shape.n_heads), -14)
+                     .arg(r.tokensPerParam(), -8, 'f', 1)
+                     .arg(formatSeconds(r.estimatedSeconds));
+    }
+    out() << QStringLiteral("total %1 FLOPs, estimated %2 at %3 FLOP/s\n")
+                 .arg(plan.totalFlops(), 0, 'e', 2)
+                 .arg(formatSeconds(plan.estimatedSeconds()))
+                 .arg(plan.spec.flopsPerSecond, 0, 'e', 1);
+    out().flush();
+}
+
+// Writes the plan into the study folder. An existing plan is kept when identical; a different
+// one is replaced only when no run has finished yet, or with --force.
+void writePlan(const SweepPlan &plan, const QString &studyDir, bool force)
+{
+    const StudyPaths paths(studyDir);
+    if (QFileInfo::exists(paths.sweep())) {
+        const SweepPlan existing = loadPlan(paths.sweep());
+        if (existing.toJson() == plan.toJson())
+            return;
+        if (QFileInfo::exists(paths.results()) && !force)
+            throw InputError(QStringLiteral("%1: the study already has a different plan with results; "
+                                            "use another --out folder, or --force to replace the plan")
+                                 .arg(paths.sweep()));
+    }
+    savePlan(plan, paths.sweep());
+}
+
+SweepRunner *activeRunner = nullptr;
+
+void onInterrupt(int)
+{
+    if (activeRunner)
+        activeRunner->cancel();
+}
+
+int trainStudy(const QString &studyDir, const SweepOptions &options)
+{
+    const StudyPaths paths(studyDir);
+    if (!QFileInfo::exists(paths.sweep()))
+        throw InputError(QStringLiteral("%1: no plan; run `flopsfit --batch plan` first").arg(paths.sweep()));
+    const SweepPlan plan = loadPlan(paths.sweep());
+    SweepRunner runner(plan, studyDir);
+    QStringList warnings;
+    readResults(paths, &warnings);
+    for (const QString &w : warnings)
+        err() << "warning: " << w << '\n';
+    const int pending = int(runner.pendingRuns(options.onlyRuns).size());
+    err() << QStringLiteral("training %1 pending run(s) of %2 in %3\n").arg(pending).arg(plan.runs.size()).arg(studyDir);
+    err().flush();
+
+    QMutex printMutex;
+    int finished = 0;
+    SweepCallbacks callbacks;
+    callbacks.finished = [&](const RunResult &r) {
+        QMutexLocker lock(&printMutex);
+        ++finished;
+        err() << QStringLiteral("[%1/%2] %3 %4").arg(finished).arg(pending).arg(r.id, runStatusName(r.status));
+        if (std::isfinite(r.loss))
+            err() << QStringLiteral(" loss=%1").arg(r.loss, 0, 'f', 4);
+        if (!r.message.isEmpty())
+            err() << " (" << r.message << ')';
+        err() << QStringLiteral(" %1\n").arg(formatSeconds(r.wallSeconds));
+        err().flush();
+    };
+    callbacks.warning = [&](const QString &w) {
+        QMutexLocker lock(&printMutex);
+        err() << "warning: " << w << '\n';
+        err().flush();
+    };
+    activeRunner = &runner;
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    const SweepSummary summary = runner.run(options, callbacks);
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    activeRunner = nullptr;
+    err() << QStringLiteral("done %1, diverged %2, failed %3, cancelled %4, already finished %5 (%6)\n")
+                 .arg(summary.done)
+                 .arg(summary.diverged)
+                 .arg(summary.failed)
+                 .arg(summary.cancelled)
+                 .arg(summary.skipped)
+                 .arg(formatSeconds(summary.wallSeconds));
+    err().flush();
+    if (summary.cancelled > 0)
+        return 130;
+    return summary.failed > 0 ? 1 : 0;
+}
+
+StudyAnalysis analyze(const QString &studyDir, double targetFlops, const QString &method)
+{
+    StudyAnalysisOptions options;
+    options.targetFlops = targetFlops;
+    if (method == QLatin1String("empirical"))
+        options.method = OptimumMethod::Empirical;
+    else if (method != QLatin1String("parabola"))
+        throw InputError(QStringLiteral("analyze: --method must be parabola or empirical, not '%1'").arg(method));
+    StudyAnalysis analysis = analyzeStudy(studyDir, options);
+    saveAnalysis(analysis, studyDir);
+    return analysis;
+}
+
+void printAnalysis(const StudyAnalysis &a, bool json)
+{
+    if (json) {
+        out() << QJsonDocument(a.summaryJson()).toJson(QJsonDocument::Indented);
+        out().flush();
+        return;
+    }
+    for (const QString &w : a.warnings)
+        err() << "warning: " << w << '\n';
+    err().flush();
+    const IsoFlopReport &iso = a.isoFlop;
+    out() << QStringLiteral("%1 runs used, %2 excluded, %3 budgets\n").arg(a.used.size()).arg(a.excluded.size()).arg(iso.optima.size());
+    const auto law = [](const QString &name, const PowerLawFit &f) {
+        return QStringLiteral("%1 = %2 · C^%3   (± %4, R² = %5)\n")
+            .arg(name, -5)
+            .arg(f.k, 0, 'e', 3)
+            .arg(f.a, 0, 'f', 4)
+            .arg(f.seA, 0, 'f', 4)
+            .arg(f.r2, 0, 'f', 4);
+    };
+    out() << law(QStringLiteral("N_opt"), iso.nOpt) << law(QStringLiteral("D_opt"), iso.dOpt)
+          << law(QStringLiteral("L_opt"), iso.lossOpt);
+    out() << QStringLiteral("at C = %1: N_opt = %2, D_opt = %3, loss = %4\n")
+                 .arg(iso.targetFlops, 0, 'e', 2)
+                 .arg(iso.predictedParams, 0, 'e', 3)
+                 .arg(iso.predictedTokens, 0, 'e', 3)
+                 .arg(iso.predictedLoss, 0, 'f', 4);
+    out().flush();
+}
+
+int exportFigures(const QString &studyDir, const StudyAnalysis &analysis, const QString &formats,
+                  const QString &style, int dpi)
+{
+#ifdef FLOPSFIT_HAVE_GUI
+    ui::ExportOptions options;
+    options.formats = formats.split(QLatin1Char(','), Qt::SkipEmptyParts);
+    for (const QString &f : options.formats) {
+        if (f != QLatin1String("png") && f != QLatin1String("svg") && f != QLatin1String("pdf"))
+            throw InputError(QStringLiteral("export: unknown format '%1' (png, svg, pdf)").arg(f));
+    }
+    if (style != QLatin1String("paper") && style != QLatin1String("notebook"))
+        throw InputError(QStringLiteral("export: --style must be paper or notebook, not '%1'").arg(style));
+    if (dpi < 36 || dpi > 1200)
+        throw InputError(QStringLiteral("export: --dpi %1 is out of range [36, 1200]").arg(dpi));
+    options.style = ui::parseFigureStyle(style);
+    options.dpi = dpi;
+    for (const QString &path : ui::exportStudyFigures(studyDir, analysis, options))
+        err() << "wrote " << path << '\n';
+    err().flush();
+    return 0;
+#else
+    Q_UNUSED(studyDir);
+    Q_UNUSED(analysis);
+    Q_UNUSED(formats);
+    Q_UNUSED(style);
+    Q_UNUSED(dpi);
+    throw InputError(QStringLiteral("export: this flopsfit was built without the GUI (FLOPSFIT_BUILD_GUI=OFF)"));
+#endif
+}
+
+struct Options {
+    QCommandLineOption preset{QStringLiteral("preset"), QStringLiteral("Sweep preset file (presets/*.jsonc)."), QStringLiteral("FILE")};
+    QCommandLineOption outDir{QStringLiteral("out"), QStringLiteral("Study folder to create or update."), QStringLiteral("DIR")};
+    QCommandLineOption study{QStringLiteral("study"), QStringLiteral("Study folder."), QStringLiteral("DIR")};
+    QCommandLineOption force{QStringLiteral("force"), QStringLiteral("Replace a different plan even if the study has results.")};
+    QCommandLineOption backend{QStringLiteral("backend"), QStringLiteral("Training backend (simulated, torch); default: the plan's."), QStringLiteral("NAME")};
+    QCommandLineOption run{QStringLiteral("run"), QStringLiteral("Train only this run id (repeatable)."), QStringLiteral("ID")};
+    QCommandLineOption cores{QStringLiteral("cores"), QStringLiteral("Thread budget for the sweep (default: all cores)."), QStringLiteral("N"), QStringLiteral("0")};
+    QCommandLineOption threads{QStringLiteral("threads"), QStringLiteral("Threads per run (default: by model size)."), QStringLiteral("N"), QStringLiteral("0")};
+    QCommandLineOption concurrency{QStringLiteral("concurrency"), QStringLiteral("Most runs at once (default: as the thread budget allows)."), QStringLiteral("N"), QStringLiteral("0")};
+    QCommandLineOption json{QStringLiteral("json"), QStringLiteral("Print the summary as JSON on stdout.")};
+    QCommandLineOption target{QStringLiteral("target-flops"), QStringLiteral("Compute budget to predict for (default: the plan's fit.target_flops)."), QStringLiteral("C"), QStringLiteral("0")};
+    QCommandLineOption method{QStringLiteral("method"), QStringLiteral("Optimum per budget: parabola (default) or empirical."), QStringLiteral("NAME"), QStringLiteral("parabola")};
+    QCommandLineOption format{QStringLiteral("format"), QStringLiteral("Figure formats, comma-separated: png,svg,pdf."), QStringLiteral("LIST"), QStringLiteral("png,svg")};
+    QCommandLineOption style{QStringLiteral("style"), QStringLiteral("Figure style: paper or notebook."), QStringLiteral("NAME"), QStringLiteral("paper")};
+    QCommandLineOption dpi{QStringLiteral("dpi"), QStringLiteral("PNG resolution."), QStringLiteral("N"), QStringLiteral("150")};
+};
+
+int toInt(const QCommandLineParser &p, const QCommandLineOption &o, const QString &command)
+{
+    bool ok = false;
+    const int v = p.value(o).toInt(&ok);
+    if (!ok || v < 0)
+        throw InputError(QStringLiteral("%1: --%2 expects a whole number ≥ 0, not '%3'").arg(command, o.names().constLast(), p.value(o)));
+    return v;
+}
+
+double toDouble(const QCommandLineParser &p, const QCommandLineOption &o, const QString &command)
+{
+    bool ok = false;
+    const double v = p.value(o).toDouble(&ok);
+    if (!ok || v < 0 || !std::isfinite(v))
+        throw InputError(QStringLiteral("%1: --%2 expects a number ≥ 0, not '%3'").arg(command, o.names().constLast(), p.value(o)));
+    return v;
+}
+
+SweepOptions sweepOptions(const QCommandLineParser &p, const Options &o, const QString &command)
+{
+    SweepOptions s;
+    s.backend = p.value(o.backend);
+    s.onlyRuns = p.values(o.run);
+    s.cores = toInt(p, o.cores, command);
+    s.threadsPerRun = toInt(p, o.threads, command);
+    s.concurrency = toInt(p, o.concurrency, command);
+    return s;
+}
+
+SweepPlan planFromPreset(const QString &preset, const QStringList &overrides)
+{
+    return planSweep(SweepSpec::fromConfig(loadSweepConfig(preset, overrides), preset));
+}
+
+int dispatch(const QString &command, const QStringList &args)
+{
+    Options o;
+    QCommandLineParser p;
+    const QStringList parserArgs = QStringList{QStringLiteral("flopsfit")} + args;
+    if (command == QLatin1String("plan")) {
+        p.addOptions({o.preset, o.outDir, o.force});
+        p.addPositionalArgument(QStringLiteral("overrides"), QStringLiteral("key=value settings over the preset, e.g. compute.min_flops=1e13"), QStringLiteral("[key=value …]"));
+        parseOrThrow(p, parserArgs, command, QStringLiteral("Plan a sweep: budgets × model sizes, exact shapes, tokens, cost."));
+        const SweepPlan plan = planFromPreset(requireValue(p, o.preset, command), p.positionalArguments());
+        writePlan(plan, requireValue(p, o.outDir, command), p.isSet(o.force));
+        printPlan(plan);
+        return 0;
+    }
+    if (command == QLatin1String("train")) {
+        p.addOptions({o.study, o.backend, o.run, o.cores, o.threads, o.concurrency});
+        parseOrThrow(p, parserArgs, command, QStringLiteral("Train the pending runs of a study; finished runs are skipped, so this resumes."));
+        return trainStudy(requireValue(p, o.study, command), sweepOptions(p, o, command));
+    }
+    if (command == QLatin1String("analyze")) {
+        p.addOptions({o.study, o.json, o.target, o.method});
+        parseOrThrow(p, parserArgs, command, QStringLiteral("Fit scaling laws to a study's results and write analysis.json."));
+        printAnalysis(analyze(requireValue(p, o.study, command), toDouble(p, o.target, command), p.value(o.method)), p.isSet(o.json));
+        return 0;
+    }
+    if (command == QLatin1String("export")) {
+        p.addOptions({o.study, o.format, o.style, o.dpi, o.target, o.method});
+        parseOrThrow(p, parserArgs, command, QStringLiteral("Render a study's figures into <study>/figures."));
+        const QString study = requireValue(p, o.study, command);
+        const StudyAnalysis a = analyze(study, toDouble(p, o.target, command), p.value(o.method));
+        return exportFigures(study, a, p.value(o.format), p.value(o.style), toInt(p, o.dpi, command));
+    }
+    if (command == QLatin1String("all")) {
+        p.addOptions({o.preset, o.outDir, o.force, o.backend, o.cores, o.threads, o.concurrency, o.json, o.target, o.method, o.format, o.style, o.dpi});
+        p.addPositionalArgument(QStringLiteral("overrides"), QStringLiteral("key=value settings over the preset"), QStringLiteral("[key=value …]"));
+        parseOrThrow(p, parserArgs, command, QStringLiteral("Plan, train, analyze and export in a row. Rerunning resumes."));
+        const QString study = requireValue(p, o.outDir, command);
+        QElapsedTimer timer;
+        timer.start();
+        const SweepPlan plan = planFromPreset(requireValue(p, o.preset, command), p.positionalArguments());
+        writePlan(plan, study, p.isSet(o.force));
+        printPlan(plan);
+        const int trained = trainStudy(study, sweepOptions(p, o, command));
+        if (trained == 130)
+            return trained;
+        const StudyAnalysis a = analyze(study, toDouble(p, o.target, command), p.value(o.method));
+        printAnalysis(a, p.isSet(o.json));
+        exportFigures(study, a, p.value(o.format), p.value(o.style), toInt(p, o.dpi, command));
+        err() << QStringLiteral("study %1 complete in %2\n").arg(study, formatSeconds(timer.elapsed() / 1000.0));
+        err().flush();
+        return trained;
+    }
+    throw InputError(QStringLiteral("unknown command '%1'\n%2").arg(command, QString::fromLatin1(kCommands)));
+}
+
+} // namespace
+
+int runBatch(const QStringList &arguments)
+{
+    // arguments: everything after --batch
+    if (arguments.isEmpty() || arguments.first() == QLatin1String("--help") || arguments.first() == QLatin1String("-h")) {
+        out() << "Usage: flopsfit --batch <command> [options]\n\n" << kCommands;
+        out().flush();
+        return arguments.isEmpty() ? 2 : 0;
+    }
+    try {
+        return dispatch(arguments.first(), arguments.mid(1));
+    } catch (const HelpShown &) {
+        return 0;
+    } catch (const InputError &e) {
+        err() << "flopsfit: " << e.message() << '\n';
+        err().flush();
+        return 2;
+    } catch (const std::exception &e) {
+        err() << "flopsfit: internal error: " << e.what() << '\n';
+        err().flush();
+        return 1;
+    }
+}
+
+} // namespace flopsfit

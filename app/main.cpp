@@ -1,0 +1,43 @@
+#include "BatchCli.h"
+
+#ifdef FLOPSFIT_HAVE_GUI
+#include <QApplication>
+#endif
+#include <QCoreApplication>
+#include <QTextStream>
+
+#include <memory>
+
+int main(int argc, char **argv)
+{
+    QStringList args;
+    for (int i = 1; i < argc; ++i)
+        args.append(QString::fromLocal8Bit(argv[i]));
+    const qsizetype batchAt = args.indexOf(QStringLiteral("--batch"));
+    const bool batch = batchAt >= 0;
+
+    QCoreApplication::setApplicationName(QStringLiteral("flopsfit"));
+    QCoreApplication::setOrganizationName(QStringLiteral("flops-fit"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(FLOPSFIT_VERSION));
+
+    if (args.contains(QStringLiteral("--version"))) {
+        QTextStream(stdout) << "flopsfit " << FLOPSFIT_VERSION << '\n';
+        return 0;
+    }
+
+    std::unique_ptr<QCoreApplication> app;
+#ifdef FLOPSFIT_HAVE_GUI
+    // Batch mode renders figures with no display.
+    if (batch && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    app = std::make_unique<QApplication>(argc, argv);
+#else
+    app = std::make_unique<QCoreApplication>(argc, argv);
+#endif
+    if (batch)
+        return flopsfit::runBatch(args.mid(batchAt + 1));
+
+    QTextStream(stderr) << "Usage: flopsfit --batch <command> [options]   (flopsfit --batch --help)\n"
+                           "       flopsfit --version\n";
+    return 2;
+}

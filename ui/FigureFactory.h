@@ -1,0 +1,27 @@
+#pragma once
+#include "fit/StudyAnalysis.h"
+
+#include <QColor>
+#include <QList>
+#include <QString>
+
+class QChart;
+
+namespace flopsfit::ui {
+
+enum class FigureStyle { Paper, Notebook };
+FigureStyle parseFigureStyle(const QString &name);
+
+// A colour per compute budget, from dark blue (smallest) to yellow (largest).
+QColor budgetColor(int index, int count);
+
+// The charts a study's analysis is drawn with. The GUI shows these same charts and the
+// exporter renders them, so a figure on screen and on paper come from one code path.
+// The caller owns the returned charts.
+QChart *makeIsoFlopChart(const StudyAnalysis &analysis, FigureStyle style);
+QList<QChart *> makeScalingCharts(const StudyAnalysis &analysis, FigureStyle style);
+QChart *makeTokensPerParamChart(const StudyAnalysis &analysis, FigureStyle style);
+
+void applyStyle(QChart *chart, FigureStyle style);
+
+} // namespace flopsfit::ui
