@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# One entry point for a fresh Debian 12 machine:
+#   bash packaging/setup.sh demo   install dependencies, build, run the demo study
+#   bash packaging/setup.sh test   install dependencies, build, run the test suite
+#   bash packaging/setup.sh build  install dependencies and build
+# Environment: BUILD_DIR (default build), PRESET (default demo), STUDY (default ./demo-study),
+#              JOBS (default: all cores).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+action="${1:-build}"
+build_dir="${BUILD_DIR:-build}"
+jobs="${JOBS:-$(nproc)}"
+
+bash packaging/install-deps.sh
+
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build "$build_dir" -j "$jobs"
+
+case "$action" in
+  build) ;;
+  demo)
+    preset="${PRESET:-demo}"
+    study="${STUDY:-$here/${preset}-study}"
+    "$build_dir/app/flopsfit" --batch all --preset "presets/${preset}.jsonc" --out "$study"
+    echo "figures: $study/figures"
+    ;;
+  test)
+    QT_QPA_PLATFORM=offscreen ctest --test-dir "$build_dir" --output-on-failure -j "$jobs"
+    ;;
+  *)
+    echo "usage: bash packaging/setup.sh [build|demo|test]" >&2
+    exit 2
+    ;;
+esac
