@@ -30,6 +30,18 @@ QString StudyPaths::metrics(const QString &runId) const
 {
     return runDir(runId) + QStringLiteral("/metrics.jsonl");
 }
+QString StudyPaths::runResult(const QString &runId) const
+{
+    return runDir(runId) + QStringLiteral("/result.json");
+}
+QString StudyPaths::runMarker(const QString &runId) const
+{
+    return runDir(runId) + QStringLiteral("/running.json");
+}
+QString StudyPaths::runsDir() const
+{
+    return m_root + QStringLiteral("/runs");
+}
 QString StudyPaths::checkpoint(const QString &runId) const
 {
     return runDir(runId) + QStringLiteral("/ckpt.pt");

@@ -23,6 +23,9 @@ public:
     QString runDir(const QString &runId) const;
     QString metrics(const QString &runId) const;
     QString checkpoint(const QString &runId) const;
+    QString runResult(const QString &runId) const;  // runs/<id>/result.json
+    QString runMarker(const QString &runId) const;  // runs/<id>/running.json while it trains
+    QString runsDir() const;
 
 private:
     QString m_root;

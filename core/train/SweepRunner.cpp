@@ -1,8 +1,15 @@
 #include "train/SweepRunner.h"
 
 #include "util/Error.h"
+#include "util/Json.h"
 
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QSysInfo>
 #include <QMutex>
 #include <QMutexLocker>
 #include <QSemaphore>
@@ -12,6 +19,13 @@
 #include <algorithm>
 
 namespace flopsfit {
+
+void recordRunResult(const StudyPaths &paths, const RunResult &result)
+{
+    const QJsonObject json = result.toJson();
+    writeJsonAtomically(paths.runResult(result.id), json);
+    appendJsonLine(paths.results(), json);
+}
 
 QHash<QString, RunResult> readResults(const StudyPaths &paths, QStringList *warnings)
 {
@@ -24,7 +38,31 @@ QHash<QString, RunResult> readResults(const StudyPaths &paths, QStringList *warn
             lines.records[i], QStringLiteral("%1:%2").arg(paths.results()).arg(i + 1));
         out.insert(r.id, r);
     }
+    const QDir runs(paths.runsDir());
+    for (const QString &id : runs.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
+        const QString file = paths.runResult(id);
+        if (!QFileInfo::exists(file))
+            continue;
+        const RunResult r = RunResult::fromJson(readJsonObjectFile(file), file);
+        if (r.id != id)
+            throw InputError(QStringLiteral("%1: holds the result of run '%2'").arg(file, r.id));
+        out.insert(r.id, r);
+    }
     return out;
+}
+
+// runs/<id>/running.json says where a run is training, for `flopsfit --batch status`.
+static void writeRunMarker(const StudyPaths &paths, const QString &id, int threads)
+{
+    try {
+        writeJsonAtomically(paths.runMarker(id),
+                            {{QStringLiteral("host"), QSysInfo::machineHostName()},
+                             {QStringLiteral("pid"), QCoreApplication::applicationPid()},
+                             {QStringLiteral("threads"), threads},
+                             {QStringLiteral("started"), QDateTime::currentDateTimeUtc().toString(Qt::ISODate)}});
+    } catch (const InputError &) {
+        // Only informative: a read-only marker never stops a run.
+    }
 }
 
 int threadsForRun(const RunSpec &run, int cores)
@@ -97,6 +135,7 @@ SweepSummary SweepRunner::run(const SweepOptions &options, const SweepCallbacks 
                 threadBudget.release(threads);
                 return;
             }
+            writeRunMarker(m_paths, spec.id, threads);
             if (callbacks.started)
                 callbacks.started(spec, threads);
             try {
@@ -108,9 +147,10 @@ SweepSummary SweepRunner::run(const SweepOptions &options, const SweepCallbacks 
                 result.message = QString::fromUtf8(e.what());
             }
             threadBudget.release(threads);
+            QFile::remove(m_paths.runMarker(spec.id));
             if (result.status != RunStatus::Cancelled) {
                 try {
-                    appendJsonLine(m_paths.results(), result.toJson());
+                    recordRunResult(m_paths, result);
                 } catch (const std::exception &e) {
                     result.status = RunStatus::Failed;
                     result.message = QString::fromUtf8(e.what());

@@ -32,7 +32,14 @@ struct SweepSummary {
     double wallSeconds = 0;
 };
 
-// The latest result of each run in results.jsonl, by id (later lines win).
+// Records a finished run twice: runs/<id>/result.json, replaced atomically, and a line appended to
+// results.jsonl. Appends from many cluster nodes to one file on a shared file system (NFS) can
+// be lost or interleaved; the per-run file cannot, so it is the record of truth and the log is
+// the history.
+void recordRunResult(const StudyPaths &paths, const RunResult &result);
+
+// The latest result of each run, by id: results.jsonl (later lines win), then every
+// runs/<id>/result.json over it. A run appears once however many times it was logged.
 QHash<QString, RunResult> readResults(const StudyPaths &paths, QStringList *warnings = nullptr);
 
 // Intra-op threads for one run: small models train side by side on one thread each, larger
