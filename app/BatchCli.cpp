@@ -3,6 +3,8 @@
 #include "fit/StudyAnalysis.h"
 #include "plan/SweepConfig.h"
 #include "plan/SweepPlan.h"
+#include "train/SlurmJob.h"
+#include "train/StudyStatus.h"
 #include "train/SweepRunner.h"
 #include "util/Error.h"
 
@@ -11,6 +13,10 @@
 #endif
 
 #include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QProcess>
+#include <QStandardPaths>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QJsonDocument>
@@ -46,6 +52,8 @@ const char kCommands[] = "Commands:\n"
                          "  analyze   fit scaling laws to a study's results (analysis.json)\n"
                          "  export    render a study's figures to PNG / SVG / PDF\n"
                          "  all       plan, train, analyze and export in a row\n"
+                         "  slurm     write (and --submit) a Slurm array job that trains a study's pending runs\n"
+                         "  status    show pending / running / done / failed runs of a study\n"
                          "Run `flopsfit --batch <command> --help` for a command's options.\n";
 
 void parseOrThrow(QCommandLineParser &parser, const QStringList &args, const QString &command,
@@ -281,6 +289,12 @@ struct Options {
     QCommandLineOption format{QStringLiteral("format"), QStringLiteral("Figure formats, comma-separated: png,svg,pdf."), QStringLiteral("LIST"), QStringLiteral("png,svg")};
     QCommandLineOption style{QStringLiteral("style"), QStringLiteral("Figure style: paper or notebook."), QStringLiteral("NAME"), QStringLiteral("paper")};
     QCommandLineOption dpi{QStringLiteral("dpi"), QStringLiteral("PNG resolution."), QStringLiteral("N"), QStringLiteral("150")};
+    QCommandLineOption partition{QStringLiteral("partition"), QStringLiteral("Slurm partition."), QStringLiteral("P")};
+    QCommandLineOption time{QStringLiteral("time"), QStringLiteral("Slurm time limit per task (default: from the plan's estimate)."), QStringLiteral("D-HH:MM:SS")};
+    QCommandLineOption account{QStringLiteral("account"), QStringLiteral("Slurm account."), QStringLiteral("NAME")};
+    QCommandLineOption cpusPerTask{QStringLiteral("cpus-per-task"), QStringLiteral("CPUs per run (default: by model size, at most 8)."), QStringLiteral("N"), QStringLiteral("0")};
+    QCommandLineOption gpusPerTask{QStringLiteral("gpus-per-task"), QStringLiteral("GPUs per run."), QStringLiteral("N"), QStringLiteral("0")};
+    QCommandLineOption submit{QStringLiteral("submit"), QStringLiteral("Submit the scripts with sbatch and print the job ids.")};
 };
 
 int toInt(const QCommandLineParser &p, const QCommandLineOption &o, const QString &command)
@@ -315,6 +329,97 @@ SweepOptions sweepOptions(const QCommandLineParser &p, const Options &o, const Q
 SweepPlan planFromPreset(const QString &preset, const QStringList &overrides)
 {
     return planSweep(SweepSpec::fromConfig(loadSweepConfig(preset, overrides), preset));
+}
+
+// Writes the sbatch scripts for the pending runs; with --submit, submits them and records the
+// job ids in <study>/slurm/jobs.json for `status`.
+int slurm(const QString &studyDir, const SlurmOptions &options, bool submit)
+{
+    const StudyPaths paths(studyDir);
+    if (!QFileInfo::exists(paths.sweep()))
+        throw InputError(QStringLiteral("%1: no plan; run `flopsfit --batch plan` first").arg(paths.sweep()));
+    const SweepPlan plan = loadPlan(paths.sweep());
+    const QVector<RunSpec> pending = SweepRunner(plan, studyDir).pendingRuns();
+    if (pending.isEmpty()) {
+        err() << "slurm: no pending runs in " << studyDir << '\n';
+        err().flush();
+        return 0;
+    }
+    const QVector<SlurmArray> arrays = writeSlurmJobs(plan, studyDir, pending, options);
+    QJsonArray jobs;
+    for (const SlurmArray &array : arrays) {
+        err() << QStringLiteral("wrote %1 (%2 runs, %3 CPUs each, time %4)\n")
+                     .arg(array.script)
+                     .arg(array.runIds.size())
+                     .arg(array.cpus)
+                     .arg(array.time);
+        if (!submit)
+            continue;
+        const QString sbatch = QStandardPaths::findExecutable(QStringLiteral("sbatch"));
+        if (sbatch.isEmpty())
+            throw InputError(QStringLiteral("slurm: sbatch is not on the PATH; submit %1 by hand").arg(array.script));
+        QProcess p;
+        p.start(sbatch, {QStringLiteral("--parsable"), array.script});
+        if (!p.waitForFinished(120000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0)
+            throw InputError(QStringLiteral("slurm: sbatch %1 failed: %2")
+                                 .arg(array.script, QString::fromUtf8(p.readAllStandardError()).trimmed()));
+        const QString jobId = QString::fromUtf8(p.readAllStandardOutput()).trimmed().section(QLatin1Char(';'), 0, 0);
+        out() << jobId << '\n';
+        jobs.append(QJsonObject{{QStringLiteral("job_id"), jobId}, {QStringLiteral("script"), array.script},
+                                {QStringLiteral("runs"), int(array.runIds.size())}});
+    }
+    out().flush();
+    err().flush();
+    if (submit)
+        writeJsonAtomically(studyDir + QStringLiteral("/slurm/jobs.json"), {{QStringLiteral("schema_version"), kSchemaVersion}, {QStringLiteral("jobs"), jobs}});
+    return 0;
+}
+
+// The study's own view, plus what squeue says of the jobs it submitted.
+int status(const QString &studyDir, bool json)
+{
+    const StudyStatus st = readStudyStatus(studyDir);
+    QStringList queue;
+    const QString jobsFile = studyDir + QStringLiteral("/slurm/jobs.json");
+    const QString squeue = QStandardPaths::findExecutable(QStringLiteral("squeue"));
+    if (!squeue.isEmpty() && QFileInfo::exists(jobsFile)) {
+        QStringList ids;
+        for (const QJsonValue &j : readJsonObjectFile(jobsFile).value(QStringLiteral("jobs")).toArray())
+            ids.append(j.toObject().value(QStringLiteral("job_id")).toString());
+        QProcess p;
+        p.start(squeue, {QStringLiteral("--noheader"), QStringLiteral("--array"), QStringLiteral("--jobs=") + ids.join(QLatin1Char(',')),
+                         QStringLiteral("--format=%i %T %R")});
+        if (p.waitForFinished(30000) && p.exitCode() == 0)
+            queue = QString::fromUtf8(p.readAllStandardOutput()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    }
+    if (json) {
+        QJsonObject o = st.toJson();
+        o.insert(QStringLiteral("squeue"), QJsonArray::fromStringList(queue));
+        out() << QJsonDocument(o).toJson(QJsonDocument::Indented);
+        out().flush();
+        return 0;
+    }
+    out() << QStringLiteral("%1 runs: %2 pending, %3 running, %4 done, %5 diverged, %6 failed\n")
+                 .arg(st.runs.size())
+                 .arg(st.count(RunState::Pending))
+                 .arg(st.count(RunState::Running))
+                 .arg(st.count(RunState::Done))
+                 .arg(st.count(RunState::Diverged))
+                 .arg(st.count(RunState::Failed));
+    for (const RunStatusRow &r : st.runs) {
+        out() << QStringLiteral("%1 %2").arg(r.id, -32).arg(runStateName(r.state), -9);
+        if (r.state == RunState::Done)
+            out() << QStringLiteral(" loss=%1").arg(r.loss, 0, 'f', 4);
+        if (!r.where.isEmpty())
+            out() << " on " << r.where;
+        if (!r.message.isEmpty())
+            out() << " (" << r.message << ')';
+        out() << '\n';
+    }
+    if (!queue.isEmpty())
+        out() << "squeue:\n  " << queue.join(QStringLiteral("\n  ")) << '\n';
+    out().flush();
+    return 0;
 }
 
 int dispatch(const QString &command, const QStringList &args)
@@ -368,6 +473,23 @@ int dispatch(const QString &command, const QStringList &args)
         err() << QStringLiteral("study %1 complete in %2\n").arg(study, formatSeconds(timer.elapsed() / 1000.0));
         err().flush();
         return trained;
+    }
+    if (command == QLatin1String("slurm")) {
+        p.addOptions({o.study, o.partition, o.time, o.account, o.cpusPerTask, o.gpusPerTask, o.submit});
+        parseOrThrow(p, parserArgs, command, QStringLiteral("Write a Slurm array job with one task per pending run; each task runs `flopsfit --batch train --study DIR --run ID`."));
+        SlurmOptions options;
+        options.flopsfit = QCoreApplication::applicationFilePath();
+        options.partition = p.value(o.partition);
+        options.time = p.value(o.time);
+        options.account = p.value(o.account);
+        options.cpusPerTask = toInt(p, o.cpusPerTask, command);
+        options.gpusPerTask = toInt(p, o.gpusPerTask, command);
+        return slurm(requireValue(p, o.study, command), options, p.isSet(o.submit));
+    }
+    if (command == QLatin1String("status")) {
+        p.addOptions({o.study, o.json});
+        parseOrThrow(p, parserArgs, command, QStringLiteral("Show the runs of a study: pending, running, done, diverged, failed."));
+        return status(requireValue(p, o.study, command), p.isSet(o.json));
     }
     throw InputError(QStringLiteral("unknown command '%1'\n%2").arg(command, QString::fromLatin1(kCommands)));
 }

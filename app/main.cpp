@@ -4,9 +4,13 @@
 #include <QApplication>
 #endif
 #include <QCoreApplication>
+#include <QDir>
+#include <QFile>
 #include <QTextStream>
 
 #include <memory>
+
+#include <unistd.h>
 
 int main(int argc, char **argv)
 {
@@ -27,10 +31,22 @@ int main(int argc, char **argv)
 
     std::unique_ptr<QCoreApplication> app;
 #ifdef FLOPSFIT_HAVE_GUI
-    // Batch mode renders figures with no display.
+    // Batch mode renders figures with no display; only figure export needs the GUI classes.
+    const QString command = batch ? args.value(batchAt + 1) : QString();
+    const bool needsGui = !batch || command == QLatin1String("export") || command == QLatin1String("all");
     if (batch && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
-    app = std::make_unique<QApplication>(argc, argv);
+    if (batch && qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
+        // What Qt would fall back to, without its warning on every batch run.
+        const QByteArray dir = QDir::tempPath().toLocal8Bit() + "/runtime-" + QByteArray::number(getuid());
+        QDir().mkpath(QString::fromLocal8Bit(dir));
+        QFile::setPermissions(QString::fromLocal8Bit(dir), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+        qputenv("XDG_RUNTIME_DIR", dir);
+    }
+    if (needsGui)
+        app = std::make_unique<QApplication>(argc, argv);
+    else
+        app = std::make_unique<QCoreApplication>(argc, argv);
 #else
     app = std::make_unique<QCoreApplication>(argc, argv);
 #endif

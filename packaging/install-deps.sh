@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package that flops-fit needs to build, test, run its demo and
 # benchmarks. Run as root (or with sudo). Safe to run again.
+# With --tests it also installs what only the test suite needs (a local Slurm for the cluster
+# test).
 set -euo pipefail
 
 packages=(
@@ -17,6 +19,9 @@ packages=(
   # the eager PyTorch reference the trainer benchmark compares against
   python3-torch
 )
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(munge slurm-wlm)
+fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then

@@ -13,7 +13,11 @@ action="${1:-build}"
 build_dir="${BUILD_DIR:-build}"
 jobs="${JOBS:-$(nproc)}"
 
-bash packaging/install-deps.sh
+if [ "$action" = test ]; then
+  bash packaging/install-deps.sh --tests
+else
+  bash packaging/install-deps.sh
+fi
 
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$build_dir" -j "$jobs"

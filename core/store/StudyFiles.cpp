@@ -7,6 +7,7 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonParseError>
+#include <QLockFile>
 #include <QMutex>
 #include <QMutexLocker>
 #include <QSaveFile>
@@ -100,13 +101,19 @@ static void dropTornTail(QFile &file)
 void appendJsonLine(const QString &path, const QJsonObject &object)
 {
     static QMutex mutex;
-    QMutexLocker lock(&mutex);
+    QMutexLocker threadLock(&mutex);
     ensureParent(path);
+    // Other processes (cluster tasks sharing the study folder) append too: a lock file serialises
+    // the torn-tail repair and the write, and O_APPEND puts every line at the end.
+    QLockFile processLock(path + QStringLiteral(".lock"));
+    processLock.setStaleLockTime(60000);
+    if (!processLock.tryLock(120000))
+        throw InputError(QStringLiteral("%1: cannot lock for appending (%2.lock held by another process)")
+                             .arg(path, path));
     QFile file(path);
-    if (!file.open(QIODevice::ReadWrite))
+    if (!file.open(QIODevice::ReadWrite | QIODevice::Append))
         throw InputError(QStringLiteral("%1: cannot append: %2").arg(path, file.errorString()));
     dropTornTail(file);
-    file.seek(file.size());
     QByteArray line = QJsonDocument(object).toJson(QJsonDocument::Compact);
     line.append('\n');
     if (file.write(line) != line.size() || !file.flush())

@@ -38,8 +38,8 @@ void writeFileAtomically(const QString &path, const QByteArray &bytes);
 void writeJsonAtomically(const QString &path, const QJsonObject &object);
 
 // Appends one compact JSON line and flushes it, so a crash loses at most the line being written.
-// Serialised within the process; a single write() of the whole line keeps lines whole across
-// processes on a local file system.
+// Serialised within the process by a mutex and across processes by `<path>.lock` (QLockFile,
+// which works on shared file systems); the write goes through O_APPEND.
 void appendJsonLine(const QString &path, const QJsonObject &object);
 
 struct JsonLines {
