@@ -17,6 +17,7 @@
 #include <QJsonArray>
 #include <QProcess>
 #include <QStandardPaths>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QJsonDocument>
@@ -274,7 +275,7 @@ int exportFigures(const QString &studyDir, const StudyAnalysis &analysis, const 
 }
 
 struct Options {
-    QCommandLineOption preset{QStringLiteral("preset"), QStringLiteral("Sweep preset file (presets/*.jsonc)."), QStringLiteral("FILE")};
+    QCommandLineOption preset{QStringLiteral("preset"), QStringLiteral("Sweep preset: a .jsonc file, or a shipped preset's name (demo, cpu_fast, cpu_full)."), QStringLiteral("FILE")};
     QCommandLineOption outDir{QStringLiteral("out"), QStringLiteral("Study folder to create or update."), QStringLiteral("DIR")};
     QCommandLineOption study{QStringLiteral("study"), QStringLiteral("Study folder."), QStringLiteral("DIR")};
     QCommandLineOption force{QStringLiteral("force"), QStringLiteral("Replace a different plan even if the study has results.")};
@@ -326,9 +327,31 @@ SweepOptions sweepOptions(const QCommandLineParser &p, const Options &o, const Q
     return s;
 }
 
+// A preset is a file path, or the name of a shipped preset ("demo", "cpu_fast"), looked up in
+// $FLOPSFIT_PRESETS, the installed share/flopsfit/presets, and the source tree's presets/.
+QString resolvePreset(const QString &preset)
+{
+    if (QFileInfo::exists(preset) || preset.contains(QLatin1Char('/')) || preset.endsWith(QLatin1String(".jsonc")))
+        return preset;
+    const QString appDir = QCoreApplication::applicationDirPath();
+    QStringList dirs;
+    if (!qEnvironmentVariableIsEmpty("FLOPSFIT_PRESETS"))
+        dirs.append(qEnvironmentVariable("FLOPSFIT_PRESETS"));
+    dirs += {QDir::cleanPath(appDir + QStringLiteral("/../share/flopsfit/presets")),
+             QDir::cleanPath(appDir + QStringLiteral("/../../presets"))};
+    for (const QString &dir : dirs) {
+        const QString path = QDir(dir).filePath(preset + QStringLiteral(".jsonc"));
+        if (QFileInfo::exists(path))
+            return path;
+    }
+    throw InputError(QStringLiteral("preset '%1': no such file, and no shipped preset of that name in %2")
+                         .arg(preset, dirs.join(QStringLiteral(", "))));
+}
+
 SweepPlan planFromPreset(const QString &preset, const QStringList &overrides)
 {
-    return planSweep(SweepSpec::fromConfig(loadSweepConfig(preset, overrides), preset));
+    const QString path = resolvePreset(preset);
+    return planSweep(SweepSpec::fromConfig(loadSweepConfig(path, overrides), path));
 }
 
 // Writes the sbatch scripts for the pending runs; with --submit, submits them and records the

@@ -99,6 +99,19 @@ private Q_SLOTS:
         QCOMPARE(plan.value(QStringLiteral("budgets")).toArray().first().toDouble(), 1e19);
     }
 
+    void shippedPresetsResolveByName()
+    {
+        QTemporaryDir dir;
+        const Outcome r = runFlopsfit({QStringLiteral("--batch"), QStringLiteral("plan"), QStringLiteral("--preset"),
+                                       QStringLiteral("demo"), QStringLiteral("--out"), dir.path()});
+        QVERIFY2(r.status == 0, r.err.constData());
+        QVERIFY(QFileInfo::exists(dir.filePath(QStringLiteral("sweep.json"))));
+        const Outcome bad = runFlopsfit({QStringLiteral("--batch"), QStringLiteral("plan"), QStringLiteral("--preset"),
+                                         QStringLiteral("no_such_preset"), QStringLiteral("--out"), dir.path()});
+        QCOMPARE(bad.status, 2);
+        QVERIFY(bad.err.contains("no_such_preset"));
+    }
+
     void badInputExitsTwoWithAMessage_data()
     {
         QTest::addColumn<QStringList>("args");
