@@ -328,7 +328,8 @@ SweepOptions sweepOptions(const QCommandLineParser &p, const Options &o, const Q
 }
 
 // A preset is a file path, or the name of a shipped preset ("demo", "cpu_fast"), looked up in
-// $FLOPSFIT_PRESETS, the installed share/flopsfit/presets, and the source tree's presets/.
+// $FLOPSFIT_PRESETS, the installed share/flopsfit/presets, and the source tree's presets/ (for a
+// build that is run from its build folder).
 QString resolvePreset(const QString &preset)
 {
     if (QFileInfo::exists(preset) || preset.contains(QLatin1Char('/')) || preset.endsWith(QLatin1String(".jsonc")))
@@ -338,7 +339,7 @@ QString resolvePreset(const QString &preset)
     if (!qEnvironmentVariableIsEmpty("FLOPSFIT_PRESETS"))
         dirs.append(qEnvironmentVariable("FLOPSFIT_PRESETS"));
     dirs += {QDir::cleanPath(appDir + QStringLiteral("/../share/flopsfit/presets")),
-             QDir::cleanPath(appDir + QStringLiteral("/../../presets"))};
+             QStringLiteral(FLOPSFIT_SOURCE_PRESETS)};
     for (const QString &dir : dirs) {
         const QString path = QDir(dir).filePath(preset + QStringLiteral(".jsonc"));
         if (QFileInfo::exists(path))
@@ -478,7 +479,7 @@ int dispatch(const QString &command, const QStringList &args)
         return exportFigures(study, a, p.value(o.format), p.value(o.style), toInt(p, o.dpi, command));
     }
     if (command == QLatin1String("all")) {
-        p.addOptions({o.preset, o.outDir, o.force, o.backend, o.cores, o.threads, o.concurrency, o.json, o.target, o.method, o.format, o.style, o.dpi});
+        p.addOptions({o.preset, o.outDir, o.force, o.backend, o.run, o.cores, o.threads, o.concurrency, o.json, o.target, o.method, o.format, o.style, o.dpi});
         p.addPositionalArgument(QStringLiteral("overrides"), QStringLiteral("key=value settings over the preset"), QStringLiteral("[key=value …]"));
         parseOrThrow(p, parserArgs, command, QStringLiteral("Plan, train, analyze and export in a row. Rerunning resumes."));
         const QString study = requireValue(p, o.outDir, command);
@@ -492,7 +493,11 @@ int dispatch(const QString &command, const QStringList &args)
             return trained;
         const StudyAnalysis a = analyze(study, toDouble(p, o.target, command), p.value(o.method));
         printAnalysis(a, p.isSet(o.json));
+#ifdef FLOPSFIT_HAVE_GUI
         exportFigures(study, a, p.value(o.format), p.value(o.style), toInt(p, o.dpi, command));
+#else
+        err() << "figures skipped: this flopsfit was built without the GUI (FLOPSFIT_BUILD_GUI=OFF)\n";
+#endif
         err() << QStringLiteral("study %1 complete in %2\n").arg(study, formatSeconds(timer.elapsed() / 1000.0));
         err().flush();
         return trained;
