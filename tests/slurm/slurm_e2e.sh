@@ -46,7 +46,7 @@ pids+=($!)
 
 cat > "$work/slurm.conf" <<CONF
 ClusterName=flopsfit-test
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -70,20 +70,32 @@ SlurmdLogFile=$work/log/slurmd.log
 SlurmctldPort=16817
 SlurmdPort=16818
 MaxArraySize=10001
-NodeName=$host CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 NodeHostname=$host CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN
 PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
 export SLURM_CONF="$work/slurm.conf"
 
 for i in $(seq 50); do [ -S "$socket" ] && break; sleep 0.1; done
 slurmctld -D -i -f "$SLURM_CONF" >"$work/log/slurmctld.out" 2>&1 &
-pids+=($!)
+ctld=$!
+pids+=($ctld)
 slurmd -D -f "$SLURM_CONF" >"$work/log/slurmd.out" 2>&1 &
-pids+=($!)
+slurmd_pid=$!
+pids+=($slurmd_pid)
+
+daemons_alive() {
+  for pid in "$ctld" "$slurmd_pid"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "FAIL: a Slurm daemon exited; its log:"; tail -n 8 "$work"/log/*.out; return 1
+    fi
+  done
+}
 
 # Wait for the node to come up idle.
+state=""
 for i in $(seq 120); do
-  state="$(sinfo --noheader --format=%t 2>/dev/null | head -n1 || true)"
+  daemons_alive || exit 1
+  state="$(timeout 10 sinfo --noheader --format=%t 2>/dev/null | head -n1 || true)"
   [ "$state" = "idle" ] && break
   sleep 0.5
 done
@@ -100,7 +112,8 @@ echo "submitted job $job for $runs runs"
 
 # Wait for the whole array to leave the queue.
 for i in $(seq 240); do
-  [ -z "$(squeue --noheader --jobs="$job" 2>/dev/null)" ] && break
+  daemons_alive || exit 1
+  [ -z "$(timeout 10 squeue --noheader --jobs="$job" 2>/dev/null)" ] && break
   sleep 0.5
 done
 if [ -n "$(squeue --noheader --jobs="$job")" ]; then
