@@ -102,7 +102,7 @@ public:
     bool done() const override { return m_index >= m_sample.size(); }
     void Next() override { ++m_index; }
     const std::string &value() const override { return m_sample[m_index]; }
-    sentencepiece::util::Status status() const override { return sentencepiece::util::OkStatus(); }
+    sentencepiece::util::Status status() const override { return sentencepiece::util::Status(); }
 
 private:
     const std::vector<std::string> &m_sample;
@@ -273,7 +273,6 @@ int run(const Options &o)
     progress.report("train", 0, 1, true);
     say(QStringLiteral("training a %1 tokenizer of %2 pieces on %3 sample texts").arg(o.tokenizer).arg(o.vocabSize).arg(sample.size()));
     const std::unordered_map<std::string, std::string> spec{
-        {"model_prefix", out.filePath(QStringLiteral("tokenizer")).toStdString()},
         {"model_type", o.tokenizer.toStdString()},
         {"vocab_size", std::to_string(o.vocabSize)},
         {"character_coverage", "0.9995"},

@@ -110,7 +110,7 @@ bool CorpusReader::openNext()
     QStringDecoder decoder(QStringDecoder::Utf8);
     // Cut at a line end so a character split by the block boundary is not taken for an error.
     const int lastNewline = start.lastIndexOf('\n');
-    (void)decoder.decode(lastNewline > 0 && start.size() == (64 << 10) ? start.left(lastNewline) : start);
+    const QString decoded = decoder.decode(lastNewline > 0 && start.size() == (64 << 10) ? start.left(lastNewline) : start);
     if (decoder.hasError())
         fail(QStringLiteral("looks like a binary file (it is not valid UTF-8 text)"));
     m_jsonLines = isJsonLinesName(path);

@@ -275,13 +275,17 @@ void opening(Rng &rng, Writer &w)
     case 2: w.say("Every day, {N} liked to {hobby} with {his} friend {F}."); break;
     case 3: w.say("{He} had a {color} {obj} that {he} took everywhere."); break;
     case 4: w.say("{N} liked to {hobby}, but {he} also liked to {hobby2}."); break;
-    default: break;
+    default: w.say("{He} had many friends, but {his} best friend was {F}."); break;
     }
 }
 
 void dialogue(Writer &w, const char *who, const char *line)
 {
-    std::string t = std::string("\"") + line + "\" said " + who + ".";
+    // "Let us go," said Tom. / "Where is it?" said Tom.
+    std::string spoken(line);
+    if (!spoken.empty() && spoken.back() == '.')
+        spoken.back() = ',';
+    std::string t = std::string("\"") + spoken + "\" said " + who + ".";
     w.say(t.c_str());
 }
 
