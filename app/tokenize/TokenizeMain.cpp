@@ -112,7 +112,7 @@ private:
 
 // sentencepiece rejects sentences longer than this (bytes); longer documents are cut at line
 // ends for the training sample (they are still encoded whole).
-constexpr int kMaxSentenceBytes = 16384;
+constexpr int kMaxSentenceBytes = 4096;
 
 void appendSamplePieces(const QByteArray &document, std::vector<std::string> *pieces)
 {
@@ -493,7 +493,7 @@ int main(int argc, char **argv)
     const QCommandLineOption vocabOption(QStringLiteral("vocab-size"), QStringLiteral("Tokenizer vocabulary size."), QStringLiteral("N"), QStringLiteral("4096"));
     const QCommandLineOption tokenizerOption(QStringLiteral("tokenizer"), QStringLiteral("bpe or unigram."), QStringLiteral("TYPE"), QStringLiteral("bpe"));
     const QCommandLineOption valOption(QStringLiteral("val-fraction"), QStringLiteral("Share of documents held out for validation."), QStringLiteral("F"), QStringLiteral("0.02"));
-    const QCommandLineOption sampleOption(QStringLiteral("sample-docs"), QStringLiteral("Documents (texts of at most 16 KiB) the tokenizer trains on; bounds memory."), QStringLiteral("N"), QStringLiteral("50000"));
+    const QCommandLineOption sampleOption(QStringLiteral("sample-docs"), QStringLiteral("Texts (documents, cut at line ends to at most 4 KiB) the tokenizer trains on; bounds memory."), QStringLiteral("N"), QStringLiteral("50000"));
     const QCommandLineOption threadsOption(QStringLiteral("threads"), QStringLiteral("Threads for tokenizer training and encoding (default: all cores)."), QStringLiteral("N"), QString::number(QThread::idealThreadCount()));
     const QCommandLineOption verboseOption(QStringLiteral("verbose"), QStringLiteral("Show sentencepiece's own log."));
     p.addOptions({outOption, builtinOption, tokensOption, seedOption, vocabOption, tokenizerOption, valOption, sampleOption, threadsOption, verboseOption});

@@ -98,6 +98,9 @@ bool CorpusReader::openNext()
     m_fileDocuments = 0;
     m_carry.clear();
     m_pending.clear();
+    m_buffer.clear();
+    m_bufferPos = 0;
+    m_fileConsumed = 0;
     m_file = std::make_unique<QFile>(path);
     if (!m_file->open(QIODevice::ReadOnly))
         fail(QStringLiteral("cannot read: %1").arg(m_file->errorString()));
@@ -118,14 +121,44 @@ bool CorpusReader::openNext()
     return true;
 }
 
+bool CorpusReader::atFileEnd() const
+{
+    return m_bufferPos >= m_buffer.size() && m_file->atEnd();
+}
+
 QByteArray CorpusReader::readLine()
 {
-    QByteArray line = m_file->readLine(kMaxDocumentBytes);
-    ++m_lineNumber;
-    m_hash.addData(line);
-    if (line.contains('\0'))
-        fail(QStringLiteral("looks like a binary file (it contains NUL bytes), not UTF-8 text"));
-    return line;
+    // Own buffering: QIODevice::readLine(maxSize) allocates maxSize bytes for every line.
+    constexpr qint64 kBlock = 1 << 20;
+    qint64 searchFrom = m_bufferPos;
+    for (;;) {
+        const qint64 newline = m_buffer.indexOf('\n', searchFrom);
+        qint64 end = -1;
+        if (newline >= 0)
+            end = newline + 1;
+        else if (m_buffer.size() - m_bufferPos >= kMaxDocumentBytes)
+            end = m_bufferPos + kMaxDocumentBytes; // a giant line: cut
+        else if (m_file->atEnd())
+            end = m_buffer.size();
+        if (end >= 0) {
+            QByteArray line = m_buffer.mid(m_bufferPos, end - m_bufferPos);
+            m_bufferPos = end;
+            m_fileConsumed += line.size();
+            ++m_lineNumber;
+            m_hash.addData(line);
+            if (line.contains('\0'))
+                fail(QStringLiteral("looks like a binary file (it contains NUL bytes), not UTF-8 text"));
+            return line;
+        }
+        // Need more: drop what was consumed, append a block.
+        m_buffer.remove(0, m_bufferPos);
+        searchFrom = m_buffer.size();
+        m_bufferPos = 0;
+        const QByteArray block = m_file->read(kBlock);
+        if (block.isEmpty() && !m_file->atEnd())
+            fail(QStringLiteral("cannot read: %1").arg(m_file->errorString()));
+        m_buffer += block;
+    }
 }
 
 bool CorpusReader::finishDocument(QByteArray *document)
@@ -142,7 +175,7 @@ bool CorpusReader::finishDocument(QByteArray *document)
 
 bool CorpusReader::nextFromJsonLines(QByteArray *document)
 {
-    while (!m_file->atEnd()) {
+    while (!atFileEnd()) {
         const QByteArray line = readLine();
         if (line.trimmed().isEmpty())
             continue;
@@ -167,7 +200,7 @@ bool CorpusReader::nextFromText(QByteArray *document)
         if (!m_carry.isEmpty()) {
             line = std::move(m_carry);
             m_carry.clear();
-        } else if (!m_file->atEnd()) {
+        } else if (!atFileEnd()) {
             line = readLine();
         } else {
             return finishDocument(document); // the last document of the file, if any

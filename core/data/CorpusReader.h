@@ -36,7 +36,7 @@ public:
     // The next document (UTF-8), or false at the end of the corpus. Throws InputError.
     bool next(QByteArray *document);
 
-    qint64 bytesRead() const { return m_bytesDone + (m_file ? m_file->pos() : 0); }
+    qint64 bytesRead() const { return m_bytesDone + (m_file ? m_fileConsumed : 0); }
     qint64 documentsRead() const { return m_documents; }
     // SHA-256 of every byte read so far, files in order; complete once next() returned false.
     QByteArray sha256Hex() const;
@@ -51,6 +51,7 @@ private:
     bool finishDocument(QByteArray *document);
     [[noreturn]] void fail(const QString &problem) const;
     QByteArray readLine();
+    bool atFileEnd() const;
 
     QStringList m_files;
     qint64 m_totalBytes = 0;
@@ -64,6 +65,9 @@ private:
     qint64 m_documents = 0;
     QByteArray m_carry;   // text after a separator on the same line
     QByteArray m_pending; // the document being read
+    QByteArray m_buffer;  // read ahead from m_file
+    qint64 m_bufferPos = 0;
+    qint64 m_fileConsumed = 0;
     QCryptographicHash m_hash{QCryptographicHash::Sha256};
 };
 
