@@ -1,6 +1,8 @@
 #include "data/StoryGenerator.h"
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <initializer_list>
 #include <utility>
 #include <vector>
@@ -63,11 +65,41 @@ const Name kNames[] = {
     {"Rocky", false}, {"Bubbles", true}, {"Ziggy", false}, {"Tilly", true}, {"Bruno", false}, {"Willow", true},
 };
 
-// What the main character or the friend is: a child or an animal.
-const char *const kKinds[] = {
-    "girl", "boy", "bunny", "puppy", "kitten", "bear", "fox", "duck", "mouse", "squirrel", "frog",
-    "bird", "turtle", "owl", "lamb", "pig", "elephant", "lion cub", "hedgehog", "penguin", "dragon",
-    "robot", "monkey", "deer", "goat", "chick", "otter", "raccoon",
+// What the main character or the friend is: a child or an animal, with facts that hold across
+// the whole corpus (what it says, where it sleeps, what it eats, how it moves), so a model can
+// learn them from many stories.
+struct Kind {
+    const char *name, *sound, *home, *food, *move;
+};
+const Kind kKinds[] = {
+    {"girl", "\"Hello!\"", "a little house", "apples", "ran"},
+    {"boy", "\"Hi!\"", "a little house", "bread", "ran"},
+    {"bunny", "nothing at all, but wiggled its nose", "a hole under the hill", "carrots", "hopped"},
+    {"puppy", "woof", "a warm basket", "bones", "ran"},
+    {"kitten", "meow", "a soft box", "fish", "crept"},
+    {"bear", "grr", "a big cave", "honey", "lumbered"},
+    {"fox", "yip", "a den in the woods", "berries", "trotted"},
+    {"duck", "quack", "a nest by the pond", "bugs", "waddled"},
+    {"mouse", "squeak", "a hole in the wall", "cheese", "scurried"},
+    {"squirrel", "chit chit", "a high tree", "nuts", "scampered"},
+    {"frog", "ribbit", "a lily pad", "flies", "hopped"},
+    {"bird", "tweet", "a nest in a tree", "seeds", "flew"},
+    {"turtle", "nothing, but smiled slowly", "a shell by the river", "lettuce", "crawled"},
+    {"owl", "hoo hoo", "a hollow tree", "mice", "flew"},
+    {"lamb", "baa", "a green field", "grass", "skipped"},
+    {"pig", "oink", "a muddy pen", "corn", "trotted"},
+    {"elephant", "toot", "the wide grassland", "leaves", "stomped"},
+    {"lion cub", "roar", "a sunny rock", "meat", "pounced"},
+    {"hedgehog", "snuffle", "a pile of leaves", "worms", "shuffled"},
+    {"penguin", "honk", "an icy shore", "fish", "waddled"},
+    {"dragon", "rawr", "a castle tower", "peppers", "flew"},
+    {"robot", "beep boop", "a shiny workshop", "batteries", "rolled"},
+    {"monkey", "ooh ooh", "a tall jungle tree", "bananas", "swung"},
+    {"deer", "nothing, but flicked its ears", "a quiet forest", "clover", "leaped"},
+    {"goat", "meh", "a rocky hill", "hay", "climbed"},
+    {"chick", "peep", "a warm coop", "corn", "pecked along"},
+    {"otter", "squeak squeak", "a cozy riverbank", "clams", "swam"},
+    {"raccoon", "chitter", "a hollow log", "plums", "sneaked"},
 };
 const char *const kTraits[] = {
     "little", "happy", "curious", "brave", "shy", "kind", "silly", "small", "clever", "gentle",
@@ -167,10 +199,25 @@ std::string capitalized(std::string s)
     return s;
 }
 
+// "a owl" → "an owl" (every slot is filled by then).
+std::string withArticles(const std::string &s)
+{
+    std::string out;
+    out.reserve(s.size() + 8);
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        out += s[i];
+        const bool wordA = (s[i] == 'a' || s[i] == 'A') && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '"');
+        if (wordA && i + 2 < s.size() && s[i + 1] == ' ' && std::strchr("aeiouAEIOU", s[i + 2]))
+            out += 'n';
+    }
+    return out;
+}
+
 // The story under construction: sentences go into paragraphs.
 class Writer {
 public:
-    explicit Writer(const Vars &vars) : m_vars(vars) {}
+    explicit Writer(Vars &vars) : m_vars(vars) {}
+    Vars &vars() { return m_vars; }
 
     // Appends one sentence, filling "{key}" slots.
     void say(const char *tmpl)
@@ -189,7 +236,7 @@ public:
             }
             s += *p;
         }
-        s = capitalized(std::move(s));
+        s = withArticles(capitalized(std::move(s)));
         if (!m_paragraph.empty())
             m_paragraph += ' ';
         m_paragraph += s;
@@ -210,7 +257,7 @@ public:
     }
 
 private:
-    const Vars &m_vars;
+    Vars &m_vars;
     std::string m_text;
     std::string m_paragraph;
 };
@@ -218,6 +265,7 @@ private:
 struct Character {
     std::string name;
     std::string kind;
+    const Kind *facts = nullptr;
     bool female = false;
 };
 
@@ -226,10 +274,10 @@ void setCharacter(Vars &v, const char *prefix, const Character &c)
     const std::string p(prefix);
     // Keys live as long as the story: store them in static tables per prefix.
     struct Keys {
-        std::string name, kind, he, He, him, his, His, himself;
+        std::string name, kind, he, He, him, his, His, himself, sound, home, food, move;
     };
-    static const Keys mainKeys{"N", "kind", "he", "He", "him", "his", "His", "himself"};
-    static const Keys friendKeys{"F", "fkind", "fhe", "FHe", "fhim", "fhis", "FHis", "fhimself"};
+    static const Keys mainKeys{"N", "kind", "he", "He", "him", "his", "His", "himself", "sound", "khome", "kfood", "move"};
+    static const Keys friendKeys{"F", "fkind", "fhe", "FHe", "fhim", "fhis", "FHis", "fhimself", "fsound", "fhome", "ffood", "fmove"};
     const Keys &k = (p == "main") ? mainKeys : friendKeys;
     v.set(k.name.c_str(), c.name);
     v.set(k.kind.c_str(), c.kind);
@@ -239,6 +287,10 @@ void setCharacter(Vars &v, const char *prefix, const Character &c)
     v.set(k.his.c_str(), c.female ? "her" : "his");
     v.set(k.His.c_str(), c.female ? "Her" : "His");
     v.set(k.himself.c_str(), c.female ? "herself" : "himself");
+    v.set(k.sound.c_str(), c.facts->sound);
+    v.set(k.home.c_str(), c.facts->home);
+    v.set(k.food.c_str(), c.facts->food);
+    v.set(k.move.c_str(), c.facts->move);
 }
 
 Character makeCharacter(Rng &rng, const char *avoidName)
@@ -252,9 +304,10 @@ Character makeCharacter(Rng &rng, const char *avoidName)
         c.female = n.female;
         break;
     }
-    c.kind = pickFrom(rng, kKinds);
-    if (c.kind == "girl" || c.kind == "boy")
-        c.kind = c.female ? "girl" : "boy";
+    c.facts = &pickFrom(rng, kKinds);
+    if (c.facts == &kKinds[0] || c.facts == &kKinds[1])
+        c.facts = c.female ? &kKinds[0] : &kKinds[1];
+    c.kind = c.facts->name;
     return c;
 }
 
@@ -269,13 +322,15 @@ void opening(Rng &rng, Writer &w)
     case 5: w.say("{N} the {kind} lived in a little house near {home}."); break;
     default: w.say("Long ago, a {trait} {kind} named {N} lived by {home}."); break;
     }
-    switch (rng.below(6)) {
+    switch (rng.below(8)) {
     case 0: w.say("{He} loved to {hobby}."); break;
     case 1: w.say("{His} favorite thing was {his} {color} {obj}."); break;
     case 2: w.say("Every day, {N} liked to {hobby} with {his} friend {F}."); break;
     case 3: w.say("{He} had a {color} {obj} that {he} took everywhere."); break;
     case 4: w.say("{N} liked to {hobby}, but {he} also liked to {hobby2}."); break;
-    default: w.say("{He} had many friends, but {his} best friend was {F}."); break;
+    case 5: w.say("{He} had many friends, but {his} best friend was {F}."); break;
+    case 6: w.say("{He} lived in {khome} and loved to eat {kfood}."); break;
+    default: w.say("When {N} was happy, {he} {move} all around and said {sound}."); break;
     }
 }
 
@@ -486,6 +541,104 @@ void plotLesson(Rng &rng, Writer &w)
                      "{N} never did it again."}));
 }
 
+const char *const kNumbers[] = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                                "eleven", "twelve"};
+const char *const kCountables[][2] = {{"apple", "apples"}, {"shell", "shells"}, {"marble", "marbles"},
+                                      {"sticker", "stickers"}, {"cookie", "cookies"}, {"balloon", "balloons"},
+                                      {"flower", "flowers"}, {"stone", "stones"}, {"crayon", "crayons"},
+                                      {"button", "buttons"}, {"acorn", "acorns"}, {"cherry", "cherries"},
+                                      {"feather", "feathers"}, {"star", "stars"}};
+
+// Keeps a count straight across sentences: had n, gave k, found m, how many now.
+void plotCounting(Rng &rng, Writer &w)
+{
+    const auto &things = pickFrom(rng, kCountables);
+    int mine = 2 + rng.below(7);
+    int theirs = rng.below(3);
+    Vars &v = w.vars();
+    v.set("things", things[1]);
+    v.set("n", kNumbers[mine]);
+    v.set("fn", kNumbers[theirs]);
+    w.say(pick(rng, {"{time}, {N} had {n} {things}.", "{time}, {N} counted {his} {things}. {He} had {n}.",
+                     "{time}, {G} gave {N} {n} {things}."}));
+    w.say(theirs == 0 ? "{F} had no {things} at all." : "{F} had {fn}.");
+    w.paragraph();
+    const int steps = 1 + rng.below(3);
+    for (int i = 0; i < steps; ++i) {
+        const int kind = rng.below(3);
+        if (kind == 0 && mine > 1) {
+            const int k = 1 + rng.below(mine - 1);
+            mine -= k;
+            theirs += k;
+            v.set("k", kNumbers[k]);
+            w.say(pick(rng, {"{N} gave {k} to {F}.", "{N} shared {k} of {his} {things} with {F}."}));
+        } else if (kind == 1 && theirs + mine < 12) {
+            const int k = 1 + rng.below(std::min(3, 12 - theirs - mine));
+            mine += k;
+            v.set("k", kNumbers[k]);
+            v.set("spot", pickFrom(rng, kSpots));
+            w.say(pick(rng, {"Then {N} found {k} more {spot}.", "{G} gave {N} {k} more."}));
+        } else if (theirs > 0) {
+            const int k = 1 + rng.below(theirs);
+            theirs -= k;
+            mine += k;
+            v.set("k", kNumbers[k]);
+            w.say("{F} gave {k} back to {N}.");
+        } else {
+            continue;
+        }
+        v.set("n", kNumbers[mine]);
+        v.set("fn", kNumbers[theirs]);
+        v.set("nthings", things[mine == 1 ? 0 : 1]);
+        w.say(pick(rng, {"Now {N} had {n}, and {F} had {fn}.", "Now {N} had {n} {nthings}.", "{N} counted again: {n}."}));
+    }
+    w.paragraph();
+    dialogue(w, "{F}", pick(rng, {"How many do you have now?", "Let us count them together."}));
+    v.set("total", kNumbers[mine + theirs]);
+    dialogue(w, "{N}", "I have {n}, and you have {fn}. That makes {total}!");
+    w.say(pick(rng, {"They laughed and put all {total} {things} in a row.", "{N} and {F} were happy to count together."}));
+}
+
+// A visit among animals: what each one says, where it lives and what it eats hold across the
+// whole corpus.
+void plotVisit(Rng &rng, Writer &w)
+{
+    Vars &v = w.vars();
+    w.say(pick(rng, {"{time}, {G} took {N} and {F} to {zoo}.", "{time}, {N} went to {zoo} with {G}."}));
+    w.say("There were so many animals!");
+    const int count = 2 + rng.below(3);
+    int last = -1;
+    for (int i = 0; i < count; ++i) {
+        int k;
+        do {
+            k = 2 + rng.below(int(std::size(kKinds)) - 2); // animals only
+        } while (k == last);
+        last = k;
+        const Kind &a = kKinds[k];
+        v.set("a", a.name);
+        v.set("asound", a.sound);
+        v.set("ahome", a.home);
+        v.set("afood", a.food);
+        v.set("amove", a.move);
+        w.paragraph();
+        w.say(pick(rng, {"First they saw a {a}.", "Next they saw a {a}.", "Then a {a} came close.", "Near the fence was a {a}."}));
+        switch (rng.below(4)) {
+        case 0: w.say("The {a} said {asound}."); break;
+        case 1: w.say("The {a} lived in {ahome}."); break;
+        case 2: w.say("The {a} was eating {afood}."); break;
+        default: w.say("The {a} {amove} away."); break;
+        }
+        if (rng.chance(50)) {
+            dialogue(w, "{G}", pick(rng, {"Do you know what a {a} eats? It eats {afood}.", "A {a} sleeps in {ahome}.",
+                                          "Listen! A {a} says {asound}."}));
+        }
+    }
+    w.paragraph();
+    v.set("a", kKinds[last].name);
+    w.say(pick(rng, {"{N} liked the {a} best.", "{F} liked the {a} best, but {N} liked all of them."}));
+    dialogue(w, "{N}", pick(rng, {"Can we come back tomorrow?", "That was the best day ever!", "I want to be a {a} when I grow up!"}));
+}
+
 void ending(Rng &rng, Writer &w)
 {
     if (rng.chance(40))
@@ -538,13 +691,14 @@ std::string StoryGenerator::story(std::uint64_t seed, std::int64_t index)
     v.set("thing", pickFrom(rng, kThingsToMake));
     v.set("creature", pickFrom(rng, kCreatures));
     v.set("trouble", pickFrom(rng, kTroubles));
+    v.set("zoo", pick(rng, {"the zoo", "the farm", "the animal park", "the forest", "the pond"}));
 
     Writer w(v);
     opening(rng, w);
     w.paragraph();
     using Plot = void (*)(Rng &, Writer &);
     static const Plot plots[] = {plotLostObject, plotNewFriend, plotFear, plotSharing, plotHelping,
-                                 plotAdventure, plotMaking, plotRainyDay, plotLesson};
+                                 plotAdventure, plotMaking, plotRainyDay, plotLesson, plotCounting, plotVisit};
     plots[rng.below(int(std::size(plots)))](rng, w);
     // Now and then a second episode with the same characters.
     if (rng.chance(20)) {
@@ -563,7 +717,7 @@ std::string StoryGenerator::story(std::uint64_t seed, std::int64_t index)
 
 QString StoryGenerator::describe()
 {
-    return QStringLiteral("flops-fit built-in stories v1");
+    return QStringLiteral("flops-fit built-in stories v2");
 }
 
 } // namespace flopsfit
