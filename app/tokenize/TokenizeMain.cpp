@@ -236,6 +236,7 @@ int run(const Options &o)
                 appendSamplePieces(document, &sample);
                 progress.report("sample", qint64(sample.size()), total);
             }
+            progress.report("sample", qint64(sample.size()), qint64(sample.size()), true);
             const QByteArray settings = QStringLiteral("%1; seed=%2; tokens=%3").arg(StoryGenerator::describe()).arg(o.seed).arg(o.tokens).toUtf8();
             sourceSha = QString::fromLatin1(QCryptographicHash::hash(settings, QCryptographicHash::Sha256).toHex());
         } else {
