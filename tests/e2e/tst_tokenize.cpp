@@ -254,6 +254,11 @@ private Q_SLOTS:
         const DataMeta meta = readDataMeta(metaPath);
         QVERIFY(meta.trainTokens + meta.valTokens >= 25000);
 
+        // Cancelled: the child is stopped and ensureStudyData says so.
+        const std::atomic<bool> cancelled{true};
+        applyOverride(config, QStringLiteral("data.builtin_tokens=2000000"));
+        QVERIFY(!ensureStudyData(paths, SweepSpec::fromConfig(config, QStringLiteral("test")), progress, &cancelled));
+
         // A corpus file that is not there: the tool's message comes back as an InputError.
         applyOverride(config, QStringLiteral("data.source=file"));
         applyOverride(config, QStringLiteral("data.path=/no/such/corpus.txt"));
