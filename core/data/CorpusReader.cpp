@@ -116,6 +116,10 @@ bool CorpusReader::openNext()
     const QString decoded = decoder.decode(lastNewline > 0 && start.size() == (64 << 10) ? start.left(lastNewline) : start);
     if (decoder.hasError())
         fail(QStringLiteral("looks like a binary file (it is not valid UTF-8 text)"));
+    if (head.startsWith("\xEF\xBB\xBF")) { // a UTF-8 byte order mark is not text
+        m_hash.addData(m_file->read(3));
+        m_fileConsumed = 3;
+    }
     m_jsonLines = isJsonLinesName(path);
     m_separated = !m_jsonLines && head.contains(separator());
     return true;

@@ -167,6 +167,16 @@ private Q_SLOTS:
         QCOMPARE(docs[3], QByteArray("Last one."));
     }
 
+    void readerSkipsAByteOrderMark()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("bom.txt"));
+        writeFile(path, "\xEF\xBB\xBFHello.\n\nWorld.\n");
+        const QList<QByteArray> docs = readAllDocuments({path});
+        QCOMPARE(docs.size(), 2);
+        QCOMPARE(docs[0], QByteArray("Hello."));
+    }
+
     void readerWithoutSeparatorSplitsParagraphs()
     {
         QTemporaryDir dir;
