@@ -1,5 +1,7 @@
 #include "BatchCli.h"
 
+#include "data/StudyData.h"
+
 #include "fit/StudyAnalysis.h"
 #include "plan/SweepConfig.h"
 #include "plan/SweepPlan.h"
@@ -160,6 +162,21 @@ int trainStudy(const QString &studyDir, const SweepOptions &options)
         err() << "warning: " << w << '\n';
     const int pending = int(runner.pendingRuns(options.onlyRuns).size());
     err() << QStringLiteral("training %1 pending run(s) of %2 in %3\n").arg(pending).arg(plan.runs.size()).arg(studyDir);
+    const QString backendName = options.backend.isEmpty() ? plan.spec.backend : options.backend;
+    if (backendName == QLatin1String("torch") && pending > 0) {
+        // The torch backend trains on <study>/data; tokenize it first (a child process).
+        QString lastStage;
+        qint64 lastPercent = -1;
+        ensureStudyData(paths, plan.spec, [&](const QString &stage, qint64 done, qint64 total) {
+            const qint64 percent = total > 0 ? done * 100 / total : 0;
+            if (stage == lastStage && percent < lastPercent + 10 && !(percent == 100 && lastPercent != 100))
+                return;
+            lastStage = stage;
+            lastPercent = percent;
+            err() << QStringLiteral("data: %1 %2%\n").arg(stage).arg(percent);
+            err().flush();
+        });
+    }
     err().flush();
 
     QMutex printMutex;
