@@ -51,6 +51,9 @@ struct IsoFlopReport {
     QJsonObject toJson() const;
 };
 
+// The optimum of one budget's runs (the parabola vertex when in range, else the best run).
+BudgetOptimum optimumAt(double budget, QVector<FitPoint> runs, OptimumMethod method);
+
 // Groups points by budget, finds each budget's optimum, and fits the three power laws.
 // D_opt = C / (6·N_opt). Throws InputError when fewer than two budgets have an optimum.
 IsoFlopReport analyzeIsoFlop(const QVector<FitPoint> &points, const IsoFlopOptions &options);
