@@ -213,6 +213,7 @@ struct FitRequest {
     int threads = 0;
     double outlierK = 3;
     bool holdout = true;
+    bool keepOutliers = false;
     QStringList include, exclude;
     QString resultsCsv, columns;
     QString table;
@@ -234,6 +235,7 @@ StudyAnalysisOptions fitOptions(const FitRequest &r)
     options.parametric.threads = r.threads;
     options.outlierRule.k = r.outlierK;
     options.holdout = r.holdout;
+    options.dropOutliers = !r.keepOutliers;
     return options;
 }
 
@@ -414,6 +416,7 @@ struct Options {
     QCommandLineOption exclude{QStringLiteral("exclude"), QStringLiteral("Force a run out of the fits (repeatable; kept in <study>/fit_overrides.json)."), QStringLiteral("ID")};
     QCommandLineOption include{QStringLiteral("include"), QStringLiteral("Force a run into the fits even if flagged as an outlier (repeatable; kept in fit_overrides.json)."), QStringLiteral("ID")};
     QCommandLineOption outlierK{QStringLiteral("outlier-k"), QStringLiteral("Outlier rule: flag runs more than k·1.4826·MAD above their IsoFLOP parabola."), QStringLiteral("K"), QStringLiteral("3")};
+    QCommandLineOption keepOutliers{QStringLiteral("keep-outliers"), QStringLiteral("Flag outliers but keep them in the fits.")};
     QCommandLineOption noHoldout{QStringLiteral("no-holdout"), QStringLiteral("Skip the check that leaves the largest budget out and predicts it.")};
     QCommandLineOption table{QStringLiteral("table"), QStringLiteral("Print the Chinchilla table (optimal N, D, loss per target budget) instead: text, csv, md or latex."), QStringLiteral("FORMAT")};
     QCommandLineOption targets{QStringLiteral("targets"), QStringLiteral("Target budgets for the table and intervals, comma-separated (e.g. 1e21,1e22,1e23)."), QStringLiteral("LIST")};
@@ -475,6 +478,7 @@ FitRequest fitRequest(const QCommandLineParser &p, const Options &o, const QStri
     if (!(r.outlierK > 0))
         throw InputError(QStringLiteral("%1: --outlier-k must be > 0").arg(command));
     r.holdout = !p.isSet(o.noHoldout);
+    r.keepOutliers = p.isSet(o.keepOutliers);
     r.include = p.values(o.include);
     r.exclude = p.values(o.exclude);
     r.resultsCsv = p.value(o.resultsCsv);
@@ -607,7 +611,7 @@ int dispatch(const QString &command, const QStringList &args)
         return trainStudy(requireValue(p, o.study, command), sweepOptions(p, o, command));
     }
     const QList<QCommandLineOption> fitOptionList{o.target, o.method, o.approach, o.bootstrap, o.seed, o.fitThreads, o.exclude,
-                                                  o.include, o.outlierK, o.noHoldout, o.targets};
+                                                  o.include, o.outlierK, o.keepOutliers, o.noHoldout, o.targets};
     if (command == QLatin1String("analyze")) {
         p.addOptions({o.study, o.json, o.table, o.resultsCsv, o.columns});
         p.addOptions(fitOptionList);

@@ -49,8 +49,13 @@ QStringList splitCsvLine(const QString &line)
 ResultsCsv readResultsCsv(const QString &path, const QString &columns)
 {
     QHash<QString, QString> roles;
+    QString lastRole;
     for (const QString &item : columns.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
         const int eq = int(item.indexOf(QLatin1Char('=')));
+        if (eq < 0 && !lastRole.isEmpty()) { // a column name with a comma in it
+            roles[lastRole] += QLatin1Char(',') + item;
+            continue;
+        }
         const QString role = item.left(eq).trimmed();
         if (eq <= 0 || item.mid(eq + 1).trimmed().isEmpty())
             throw InputError(QStringLiteral("--columns: '%1' is not ROLE=COLUMN (roles: N, C, D, loss, id)").arg(item));
@@ -58,6 +63,7 @@ ResultsCsv readResultsCsv(const QString &path, const QString &columns)
             role != QLatin1String("loss") && role != QLatin1String("id"))
             throw InputError(QStringLiteral("--columns: unknown role '%1' (roles: N, C, D, loss, id)").arg(role));
         roles.insert(role, item.mid(eq + 1).trimmed());
+        lastRole = role;
     }
     if (!roles.contains(QStringLiteral("N")) || !roles.contains(QStringLiteral("loss")) ||
         (!roles.contains(QStringLiteral("C")) && !roles.contains(QStringLiteral("D"))))

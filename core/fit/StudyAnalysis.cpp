@@ -178,16 +178,20 @@ HoldoutReport holdout(const QVector<FitPoint> &points, const IsoFlopOptions &iso
     QMap<double, QVector<FitPoint>> byBudget;
     for (const FitPoint &p : points)
         byBudget[p.budget].append(p);
-    if (byBudget.size() < 4) {
-        h.note = QStringLiteral("needs four or more budgets (three to fit, one to predict), got %1").arg(byBudget.size());
+    QVector<double> big;
+    for (auto it = byBudget.begin(); it != byBudget.end(); ++it)
+        if (it.value().size() >= 3)
+            big.append(it.key());
+    if (big.size() < 4) {
+        h.note = QStringLiteral("needs four or more budgets with three or more runs (three to fit, one to predict), got %1").arg(big.size());
         return h;
     }
-    h.budget = byBudget.lastKey();
-    const QVector<FitPoint> heldOut = byBudget.last();
+    h.budget = big.last();
+    const QVector<FitPoint> heldOut = byBudget.value(h.budget);
     h.heldOutRuns = int(heldOut.size());
     QVector<FitPoint> rest;
     for (const FitPoint &p : points)
-        if (p.budget != h.budget)
+        if (p.budget < h.budget)
             rest.append(p);
     // The held-out budget's own optimum (its parabola vertex when in range, else its best run).
     const BudgetOptimum own = optimumAt(h.budget, heldOut, iso.method);
@@ -272,6 +276,10 @@ StudyAnalysis analyzePoints(const QVector<FitPoint> &input, const QStringList &e
     if (options.flagOutliers) {
         analysis.outliers = flagIsoFlopOutliers(candidates, options.outlierRule);
         for (const OutlierFlag &f : analysis.outliers) {
+            if (!options.dropOutliers) {
+                analysis.warnings.append(QStringLiteral("run %1 is flagged as an outlier and kept (outliers are not dropped)").arg(f.id));
+                continue;
+            }
             if (overrides.include.contains(f.id)) {
                 analysis.warnings.append(QStringLiteral("run %1 is flagged as an outlier but forced in by the user").arg(f.id));
                 continue;

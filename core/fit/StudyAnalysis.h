@@ -25,6 +25,7 @@ struct StudyAnalysisOptions {
     QVector<double> targets;   // budgets for the table and the intervals; empty: targetFlops
     BootstrapOptions bootstrap; // samples = 0: no intervals
     bool flagOutliers = true;
+    bool dropOutliers = true;  // false: flag and report them, but keep them in the fits
     OutlierRule outlierRule;
     bool holdout = true;       // leave the largest budget out and predict it
     ParametricFitOptions parametric;
@@ -41,7 +42,8 @@ FitOverrides readFitOverrides(const QString &studyDir);
 // the file atomically.
 FitOverrides updateFitOverrides(const QString &studyDir, const QStringList &include, const QStringList &exclude);
 
-// The honest check of extrapolation: the largest budget left out, both laws fitted on the rest.
+// The honest check of extrapolation: the largest budget with at least three runs left out (with
+// every larger budget, which has too few runs to say anything), both laws fitted on the rest.
 struct HoldoutReport {
     bool done = false;
     QString note;                 // why it was not done
