@@ -462,7 +462,7 @@ SweepOptions sweepOptions(const QCommandLineParser &p, const Options &o, const Q
     return s;
 }
 
-FitRequest fitRequest(const QCommandLineParser &p, const Options &o, const QString &command)
+FitRequest fitRequest(const QCommandLineParser &p, const Options &o, const QString &command, bool analyzeCommand = false)
 {
     FitRequest r;
     r.targetFlops = toDouble(p, o.target, command);
@@ -481,11 +481,13 @@ FitRequest fitRequest(const QCommandLineParser &p, const Options &o, const QStri
     r.keepOutliers = p.isSet(o.keepOutliers);
     r.include = p.values(o.include);
     r.exclude = p.values(o.exclude);
-    r.resultsCsv = p.value(o.resultsCsv);
-    r.columns = p.value(o.columns);
-    r.table = p.value(o.table);
-    if (!r.table.isEmpty())
-        parseTableFormat(r.table);
+    if (analyzeCommand) {
+        r.resultsCsv = p.value(o.resultsCsv);
+        r.columns = p.value(o.columns);
+        r.table = p.value(o.table);
+        if (!r.table.isEmpty())
+            parseTableFormat(r.table);
+    }
     for (const QString &t : p.value(o.targets).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
         const double v = t.trimmed().toDouble(&ok);
         if (!ok || !(v > 0) || !std::isfinite(v))
@@ -616,7 +618,7 @@ int dispatch(const QString &command, const QStringList &args)
         p.addOptions({o.study, o.json, o.table, o.resultsCsv, o.columns});
         p.addOptions(fitOptionList);
         parseOrThrow(p, parserArgs, command, QStringLiteral("Fit scaling laws (approaches 1-3, outliers, holdout, bootstrap) to a study's results and write analysis.json, or fit a results CSV made elsewhere."));
-        const FitRequest request = fitRequest(p, o, command);
+        const FitRequest request = fitRequest(p, o, command, true);
         if (request.resultsCsv.isEmpty())
             requireValue(p, o.study, command);
         const StudyAnalysis a = analyze(p.value(o.study), request);

@@ -361,7 +361,16 @@ StudyAnalysis analyzePoints(const QVector<FitPoint> &input, const QStringList &e
         refitOptions.polish = false;
         refitOptions.startTolerance = 1e-10;
         const bool wantIso = analysis.haveIsoFlop, wantPar = analysis.haveParametric;
+        double lo = analysis.used.first().budget, hi = lo;
+        for (const FitPoint &p : analysis.used) {
+            lo = std::min(lo, p.budget);
+            hi = std::max(hi, p.budget);
+        }
+        hi = std::max(hi, target);
+        for (int i = 0; i < 17; ++i)
+            analysis.bandFlops.append(std::exp(std::log(lo / 1.5) + (std::log(hi * 1.5) - std::log(lo / 1.5)) * i / 16.0));
         const QVector<double> targets = analysis.targets;
+        const QVector<double> band = analysis.bandFlops;
         const QVector<FitPoint> used = analysis.used;
         const Refit refit = [&](const QVector<int> &sample) {
             QVector<FitPoint> pts;
@@ -374,10 +383,21 @@ StudyAnalysis analyzePoints(const QVector<FitPoint> &input, const QStringList &e
                 if (!fitIsoFlop(pts, iso, &r, nullptr))
                     return QMap<QString, double>();
                 addIsoFlopQuantities(r, targets, &q);
+                for (double c : band) {
+                    q.insert(QStringLiteral("band.isoflop.") + targetKey(QStringLiteral("N_opt"), c), r.nOpt.predict(c));
+                    q.insert(QStringLiteral("band.isoflop.") + targetKey(QStringLiteral("D_opt"), c), r.dOpt.predict(c));
+                    q.insert(QStringLiteral("band.isoflop.") + targetKey(QStringLiteral("L_opt"), c), r.lossOpt.predict(c));
+                }
             }
-            if (wantPar)
-                addParametricQuantities(fitParametric(observations(pts), refitOptions).law, targets, &q,
-                                        QStringLiteral("parametric."));
+            if (wantPar) {
+                const ParametricLaw law = fitParametric(observations(pts), refitOptions).law;
+                addParametricQuantities(law, targets, &q, QStringLiteral("parametric."));
+                for (double c : band) {
+                    q.insert(QStringLiteral("band.parametric.") + targetKey(QStringLiteral("N_opt"), c), law.optimalParams(c));
+                    q.insert(QStringLiteral("band.parametric.") + targetKey(QStringLiteral("D_opt"), c), law.optimalTokens(c));
+                    q.insert(QStringLiteral("band.parametric.") + targetKey(QStringLiteral("L_opt"), c), law.optimalLoss(c));
+                }
+            }
             return q;
         };
         analysis.bootstrap = bootstrap(groups, refit, options.bootstrap);
@@ -521,6 +541,22 @@ QJsonObject StudyAnalysis::toJson() const
     }
     if (!envelope.points.isEmpty() || !envelope.warnings.isEmpty())
         o.insert(QStringLiteral("envelope"), envelope.toJson());
+    if (!bandFlops.isEmpty()) {
+        QJsonObject bands;
+        for (const QString &law : {QStringLiteral("isoflop"), QStringLiteral("parametric")}) {
+            for (const QString &what : {QStringLiteral("N_opt"), QStringLiteral("D_opt"), QStringLiteral("L_opt")}) {
+                QJsonArray rows;
+                for (double c : bandFlops) {
+                    const Interval iv = bootstrap.interval(QStringLiteral("band.%1.").arg(law) + targetKey(what, c));
+                    if (iv.valid())
+                        rows.append(QJsonArray{c, iv.lo, iv.hi});
+                }
+                if (!rows.isEmpty())
+                    bands.insert(law + QLatin1Char('.') + what, rows);
+            }
+        }
+        o.insert(QStringLiteral("interval_bands"), bands); // [C, lo, hi] rows, for figures
+    }
     if (bootstrap.requested > 0) {
         QJsonObject b = bootstrap.toJson();
         b.remove(QStringLiteral("intervals")); // kept with each fit

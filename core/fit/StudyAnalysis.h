@@ -66,6 +66,9 @@ struct StudyAnalysis {
     OutlierRule outlierRule;
     double targetFlops = 1e24;     // the headline prediction's budget
     QVector<double> targets;       // every budget predicted (table, intervals)
+    // Budgets at which the bootstrap also records N_opt, D_opt, L_opt of each law ("band.…"
+    // quantities), so figures can draw interval bands: log-spaced over the data and the target.
+    QVector<double> bandFlops;
     bool haveIsoFlop = false;
     IsoFlopReport isoFlop;
     bool haveParametric = false;
