@@ -1,6 +1,7 @@
 // Approach-3 speed on the Chinchilla reference data (240 points after dropping the 5 highest
 // losses): the full 4500-start Hoffmann grid, and bootstrap refits. Prints medians.
-//   build/bench/bench_fit [--repeats 5] [--threads 2] [--bootstrap 1000] [--csv FILE]
+//   build/bench/bench_fit [--repeats 5] [--threads 2] [--bootstrap 1000] [--csv FILE] [--ceres]
+// --ceres also times the same grid solved by Ceres from every start (slow; for comparison).
 #include "ReferenceData.h"
 
 #include "fit/Bootstrap.h"
@@ -58,6 +59,15 @@ int main(int argc, char **argv)
                 fit.startsAtBest);
     std::printf("grid of %d starts: median %.3f s over %d repeats (target <= 0.4 s)\n", fit.starts, median(gridTimes), repeats);
 
+    if (args.contains(QStringLiteral("--ceres"))) {
+        ParametricFitOptions ceres = options;
+        ceres.ceresStarts = true;
+        QElapsedTimer t;
+        t.start();
+        const ParametricFitReport c = fitParametric(points, ceres);
+        std::printf("grid of %d starts, each solved by Ceres: %.3f s (one run); E %.4f alpha %.4f beta %.4f, %d at the best\n",
+                    c.starts, t.nsecsElapsed() / 1e9, c.law.E, c.law.alpha, c.law.beta, c.startsAtBest);
+    }
     if (bootstrap > 0) {
         std::vector<double> bootTimes;
         for (int r = 0; r < std::max(1, repeats / 2); ++r) {

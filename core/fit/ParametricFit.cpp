@@ -80,6 +80,7 @@ inline double logSumExp3(double u, double v, double w, double *pu, double *pv, d
 struct Data {
     std::vector<double> lnN, lnD, lnL, w;
     Eigen::ArrayXd aN, aD, aL, aW; // the same, as arrays for the vectorised passes
+    Eigen::ArrayXf fN, fD, fL, fW; // and in single precision, for screening the starts
     int size() const { return int(lnN.size()); }
     void finish()
     {
@@ -88,6 +89,10 @@ struct Data {
         aD = Eigen::Map<const Eigen::ArrayXd>(lnD.data(), n);
         aL = Eigen::Map<const Eigen::ArrayXd>(lnL.data(), n);
         aW = Eigen::Map<const Eigen::ArrayXd>(w.data(), n);
+        fN = aN.cast<float>();
+        fD = aD.cast<float>();
+        fL = aL.cast<float>();
+        fW = aW.cast<float>();
     }
 };
 
@@ -99,58 +104,77 @@ inline double huber(double r, double delta)
 
 // Residuals and softmax weights for all points at once (Eigen vectorises exp and log). The
 // constant term e^e is one scalar exp; the shifted form guards against overflow when needed.
-struct Workspace {
-    Eigen::ArrayXd u, v, eu, ev, s, r, ar;
-    double ew = 0;
+// T = float screens the starts (twice the SIMD lanes); T = double does everything else.
+template <typename T>
+struct WorkspaceT {
+    using Arr = Eigen::Array<T, Eigen::Dynamic, 1>;
+    Arr u, v, eu, ev, s, r, ar;
+    T ew = 0;
     bool shifted = false;
-    Eigen::ArrayXd m; // the shift, when `shifted`
+    Arr m; // the shift, when `shifted`
+    static const Arr &N(const Data &d);
+    static const Arr &D(const Data &d);
+    static const Arr &L(const Data &d);
+    static const Arr &W(const Data &d);
     void evaluate(const Data &d, const ParametricVector &p)
     {
-        u = p[ParamA] - p[ParamAlpha] * d.aN;
-        v = p[ParamB] - p[ParamBeta] * d.aD;
-        const double top = std::max(std::max(u.maxCoeff(), v.maxCoeff()), p[ParamE]);
-        shifted = !(top < 600) || top < -600;
+        const T pa = T(p[ParamA]), pb = T(p[ParamB]), pe = T(p[ParamE]);
+        u = pa - T(p[ParamAlpha]) * N(d);
+        v = pb - T(p[ParamBeta]) * D(d);
+        const T top = std::max(std::max(u.maxCoeff(), v.maxCoeff()), pe);
+        const T limit = std::is_same<T, float>::value ? T(80) : T(600);
+        shifted = !(top < limit) || top < -limit;
         if (!shifted) {
             eu = u.exp();
             ev = v.exp();
-            ew = std::exp(p[ParamE]);
+            ew = std::exp(pe);
             s = eu + ev + ew;
-            r = d.aL - s.log();
+            r = L(d) - s.log();
         } else {
-            m = u.max(v).max(p[ParamE]);
+            m = u.max(v).max(pe);
             eu = (u - m).exp();
             ev = (v - m).exp();
-            s = eu + ev + (p[ParamE] - m).exp();
-            r = d.aL - m - s.log();
+            s = eu + ev + (pe - m).exp();
+            r = L(d) - m - s.log();
         }
         ar = r.abs();
     }
     double objective(const Data &d, double delta) const
     {
         if (!std::isfinite(delta))
-            return 0.5 * (d.aW * r.square()).sum();
-        return (d.aW * (ar <= delta).select(0.5 * r.square(), delta * (ar - 0.5 * delta))).sum();
+            return 0.5 * double((W(d) * r.square()).sum());
+        const T dl = T(delta);
+        return double((W(d) * (ar <= dl).select(T(0.5) * r.square(), dl * (ar - T(0.5) * dl))).sum());
     }
     // ∂r/∂(a, b, e, α, β) = (−p_u, −p_v, −p_w, p_u ln N, p_v ln D), p the softmax weights.
     template <typename JMat>
     void jacobian(const Data &d, const ParametricVector &p, JMat &J) const
     {
-        const Eigen::ArrayXd inv = 1.0 / s;
+        const Arr inv = T(1) / s;
         J.col(ParamA) = -(eu * inv).matrix();
         J.col(ParamB) = -(ev * inv).matrix();
         if (!shifted)
             J.col(ParamE) = -(ew * inv).matrix();
         else
-            J.col(ParamE) = -((p[ParamE] - m).exp() * inv).matrix();
-        J.col(ParamAlpha) = -(J.col(ParamA).array() * d.aN).matrix();
-        J.col(ParamBeta) = -(J.col(ParamB).array() * d.aD).matrix();
+            J.col(ParamE) = -((T(p[ParamE]) - m).exp() * inv).matrix();
+        J.col(ParamAlpha) = -(J.col(ParamA).array() * N(d)).matrix();
+        J.col(ParamBeta) = -(J.col(ParamB).array() * D(d)).matrix();
     }
 };
+template <> const Eigen::ArrayXd &WorkspaceT<double>::N(const Data &d) { return d.aN; }
+template <> const Eigen::ArrayXd &WorkspaceT<double>::D(const Data &d) { return d.aD; }
+template <> const Eigen::ArrayXd &WorkspaceT<double>::L(const Data &d) { return d.aL; }
+template <> const Eigen::ArrayXd &WorkspaceT<double>::W(const Data &d) { return d.aW; }
+template <> const Eigen::ArrayXf &WorkspaceT<float>::N(const Data &d) { return d.fN; }
+template <> const Eigen::ArrayXf &WorkspaceT<float>::D(const Data &d) { return d.fD; }
+template <> const Eigen::ArrayXf &WorkspaceT<float>::L(const Data &d) { return d.fL; }
+template <> const Eigen::ArrayXf &WorkspaceT<float>::W(const Data &d) { return d.fW; }
+using Workspace = WorkspaceT<double>;
 
 // A compact Levenberg–Marquardt for one start: analytic Jacobian, Huber handled by iteratively
-// reweighted Gauss–Newton steps (weight min(1, δ/|r|)), free parameters only. It is the same
-// objective Ceres minimises in the polish; it exists because 4500 starts of a 5-parameter problem
-// are dominated by solver set-up, not by the arithmetic.
+// reweighted Gauss–Newton steps (weight min(1, δ/|r|)), free parameters only, delta = ∞ for the
+// plain squared loss. It minimises the same objective as the Ceres polish; it exists for speed
+// (bench_fit --ceres measures the grid solved by Ceres from every start for comparison).
 struct StartResult {
     ParametricVector v{};
     double objective = std::numeric_limits<double>::infinity();
@@ -158,6 +182,7 @@ struct StartResult {
     int iterations = 0, evaluations = 0;
 };
 
+template <typename T>
 StartResult solveStart(const Data &d, ParametricVector v, const ParametricFitOptions &o, double delta, double tolerance)
 {
     using Mat5 = Eigen::Matrix<double, 5, 5>;
@@ -166,24 +191,25 @@ StartResult solveStart(const Data &d, ParametricVector v, const ParametricFitOpt
         if (o.fixed[k])
             v[k] = o.fixedValues[k];
     StartResult result;
-    double lambda = 1e-3;
+    double lambda = 1e-1;
     double f = 0;
     Mat5 H;
     Vec5 g;
-    Workspace ws, trialWs;
-    Eigen::Matrix<double, Eigen::Dynamic, 5> J(d.size(), 5);
-    Eigen::ArrayXd wt;
+    using Arr = typename WorkspaceT<T>::Arr;
+    WorkspaceT<T> ws, trialWs;
+    Eigen::Matrix<T, Eigen::Dynamic, 5> J(d.size(), 5);
+    Arr wt;
     // H = JᵀWJ and g = JᵀWr from the evaluated workspace `ws` at p (no further exp or log).
     const auto linearise = [&](const ParametricVector &p) {
         const double obj = ws.objective(d, delta);
         if (std::isfinite(delta))
-            wt = d.aW * (ws.ar <= delta).select(Eigen::ArrayXd::Ones(d.size()), delta / ws.ar);
+            wt = WorkspaceT<T>::W(d) * (ws.ar <= T(delta)).select(Arr::Ones(d.size()), T(delta) / ws.ar);
         else
-            wt = d.aW;
+            wt = WorkspaceT<T>::W(d);
         ws.jacobian(d, p, J);
-        const Eigen::Matrix<double, Eigen::Dynamic, 5> WJ = J.array().colwise() * wt;
-        H.noalias() = J.transpose() * WJ;
-        g.noalias() = WJ.transpose() * ws.r.matrix();
+        const Eigen::Matrix<T, Eigen::Dynamic, 5> WJ = J.array().colwise() * wt;
+        H = (J.transpose() * WJ).template cast<double>();
+        g = (WJ.transpose() * ws.r.matrix()).template cast<double>();
         for (int k = 0; k < ParamCount; ++k) {
             if (o.fixed[k]) {
                 H.row(k).setZero();
@@ -216,7 +242,7 @@ StartResult solveStart(const Data &d, ParametricVector v, const ParametricFitOpt
                 const double decrease = f - ft;
                 v = trial;
                 accepted = true;
-                lambda = std::max(lambda * 0.3, 1e-9);
+                lambda = std::max(lambda * 0.1, 1e-9);
                 const double stepNorm = step.norm();
                 if (decrease <= tolerance * f || stepNorm < 1e-10) {
                     result.v = v;
@@ -227,7 +253,7 @@ StartResult solveStart(const Data &d, ParametricVector v, const ParametricFitOpt
                 std::swap(ws, trialWs);
                 f = linearise(v);
             } else {
-                lambda *= 10;
+                lambda *= 8;
             }
         }
         if (!accepted) { // no downhill step at any damping: a minimum to working precision
@@ -267,7 +293,7 @@ private:
 };
 
 // The tight final solve with Ceres (trust region, Huber loss per point).
-double ceresSolve(const Data &d, ParametricVector &v, const ParametricFitOptions &o, bool *converged)
+double ceresSolve(const Data &d, ParametricVector &v, const ParametricFitOptions &o, bool *converged, double tolerance = 1e-14)
 {
     ceres::Problem::Options po;
     po.loss_function_ownership = ceres::TAKE_OWNERSHIP;
@@ -289,8 +315,8 @@ double ceresSolve(const Data &d, ParametricVector &v, const ParametricFitOptions
     ceres::Solver::Options so;
     so.linear_solver_type = ceres::DENSE_QR;
     so.max_num_iterations = 500;
-    so.function_tolerance = 1e-14;
-    so.gradient_tolerance = 1e-14;
+    so.function_tolerance = tolerance;
+    so.gradient_tolerance = tolerance;
     so.parameter_tolerance = 1e-12;
     so.num_threads = 1;
     so.logging_type = ceres::SILENT;
@@ -302,142 +328,12 @@ double ceresSolve(const Data &d, ParametricVector &v, const ParametricFitOptions
     return summary.final_cost;
 }
 
-} // namespace
-
-double parametricResidual(const ParametricVector &v, double lnN, double lnD, double lnL)
+// Keeps the best start, polishes it with Ceres, and adds diagnostics and standard errors.
+ParametricFitReport finishReport(const Data &d, const ParametricFitOptions &options, const std::vector<StartResult> &results)
 {
-    double pu, pv, pw;
-    return lnL - logSumExp3(v[ParamA] - v[ParamAlpha] * lnN, v[ParamB] - v[ParamBeta] * lnD, v[ParamE], &pu, &pv, &pw);
-}
-
-ParametricFitReport fitParametric(const QVector<ParametricObservation> &points, const ParametricFitOptions &options)
-{
-    Data d;
-    for (int i = 0; i < points.size(); ++i) {
-        const ParametricObservation &p = points[i];
-        if (!(p.params > 0) || !(p.tokens > 0) || !(p.loss > 0) || !std::isfinite(p.params) ||
-            !std::isfinite(p.tokens) || !std::isfinite(p.loss) || !(p.weight >= 0) || !std::isfinite(p.weight))
-            throw InputError(QStringLiteral("parametric fit: point %1 (N %2, D %3, loss %4, weight %5) is not positive and finite")
-                                 .arg(i + 1)
-                                 .arg(p.params)
-                                 .arg(p.tokens)
-                                 .arg(p.loss)
-                                 .arg(p.weight));
-        d.lnN.push_back(std::log(p.params));
-        d.lnD.push_back(std::log(p.tokens));
-        d.lnL.push_back(std::log(p.loss));
-        d.w.push_back(p.weight);
-    }
-    d.finish();
-    int free = 0;
-    for (bool f : options.fixed)
-        free += f ? 0 : 1;
-    if (d.size() < free + 1)
-        throw InputError(QStringLiteral("parametric fit: needs more than %1 runs for %1 free parameters, got %2")
-                             .arg(free)
-                             .arg(d.size()));
-
-    QVector<ParametricVector> starts = options.starts;
-    if (starts.isEmpty()) {
-        for (double alpha : options.gridAlpha)
-            for (double beta : options.gridBeta)
-                for (double e : options.gridE)
-                    for (double a : options.gridA)
-                        for (double b : options.gridB)
-                            starts.append(ParametricVector{{a, b, e, alpha, beta}});
-    }
-    if (starts.isEmpty())
-        throw InputError(QStringLiteral("parametric fit: the start grid is empty"));
-
-    int threads = options.threads > 0 ? options.threads : QThread::idealThreadCount();
-    threads = std::max(1, std::min(threads, int(starts.size())));
-    const auto parallelFor = [&](int count, const std::function<void(int)> &body) {
-        std::atomic<int> next{0};
-        const auto worker = [&] {
-            for (int i = next.fetch_add(1); i < count; i = next.fetch_add(1)) {
-                if (options.cancelled && options.cancelled())
-                    return;
-                body(i);
-            }
-        };
-        std::vector<std::thread> pool;
-        for (int t = 1; t < std::min(threads, count); ++t)
-            pool.emplace_back(worker);
-        worker();
-        for (std::thread &t : pool)
-            t.join();
-    };
-
-    // Stage 1: from every start, Gauss–Newton on the plain squared log residual (quadratic
-    // convergence, where the Huber objective with δ = 1e-3 behaves like L1 and crawls).
-    std::vector<StartResult> landed(size_t(starts.size()));
-    parallelFor(int(starts.size()), [&](int i) {
-        landed[size_t(i)] = solveStart(d, starts[i], options, std::numeric_limits<double>::infinity(), 1e-5);
-    });
-    // Stage 2: the Huber objective from where each start landed; starts that landed on the same
-    // point (to 1e-4 in every parameter) are solved once.
-    std::vector<int> repOf(landed.size(), -1);
-    std::vector<int> reps;
-    {
-        std::vector<int> byObjective(landed.size());
-        for (size_t i = 0; i < landed.size(); ++i)
-            byObjective[i] = int(i);
-        std::sort(byObjective.begin(), byObjective.end(), [&](int x, int y) { return landed[size_t(x)].objective < landed[size_t(y)].objective; });
-        for (int i : byObjective) {
-            if (!std::isfinite(landed[size_t(i)].objective))
-                continue;
-            for (auto it = reps.rbegin(); it != reps.rend() && it - reps.rbegin() < 64; ++it) {
-                double dist = 0;
-                for (int k = 0; k < ParamCount; ++k)
-                    dist = std::max(dist, std::abs(landed[size_t(*it)].v[k] - landed[size_t(i)].v[k]));
-                if (dist < 1e-4) {
-                    repOf[size_t(i)] = *it;
-                    break;
-                }
-            }
-            if (repOf[size_t(i)] < 0) {
-                repOf[size_t(i)] = i;
-                reps.push_back(i);
-            }
-        }
-    }
-    // Landings are ranked by their squared-loss objective; the best `refineStarts` distinct ones
-    // go on to the Huber objective, the others keep their landing point, scored on the Huber
-    // objective too, so every start competes on the same objective.
-    const int refine = options.refineStarts > 0 ? std::min<int>(int(reps.size()), options.refineStarts) : int(reps.size());
-    std::vector<StartResult> solved(reps.size());
-    parallelFor(int(reps.size()), [&](int r) {
-        const ParametricVector &from = landed[size_t(reps[size_t(r)])].v;
-        if (r < refine) {
-            solved[size_t(r)] = solveStart(d, from, options, options.huberDelta, options.startTolerance);
-        } else {
-            Workspace ws;
-            ws.evaluate(d, from);
-            solved[size_t(r)].v = from;
-            solved[size_t(r)].objective = ws.objective(d, options.huberDelta);
-            solved[size_t(r)].converged = landed[size_t(reps[size_t(r)])].converged;
-        }
-    });
-    std::vector<StartResult> results(size_t(starts.size()));
-    {
-        QHash<int, int> repIndex;
-        for (size_t r = 0; r < reps.size(); ++r)
-            repIndex.insert(reps[r], int(r));
-        for (size_t i = 0; i < results.size(); ++i)
-            if (repOf[i] >= 0)
-                results[i] = solved[size_t(repIndex.value(repOf[i]))];
-    }
-    if (qEnvironmentVariableIsSet("FLOPSFIT_FIT_TRACE")) {
-        double its = 0, evs = 0, its2 = 0;
-        for (const StartResult &r : landed) { its += r.iterations; evs += r.evaluations; }
-        for (const StartResult &r : solved) its2 += r.iterations;
-        qInfo("starts %d: stage 1 mean iterations %.1f evaluations %.1f; stage 2 %d distinct, mean iterations %.1f",
-              int(landed.size()), its / landed.size(), evs / landed.size(), int(solved.size()), its2 / std::max<size_t>(1, solved.size()));
-    }
-
     ParametricFitReport report;
     report.points = d.size();
-    report.starts = int(starts.size());
+    report.starts = int(results.size());
     std::vector<int> order;
     for (int i = 0; i < int(results.size()); ++i) {
         if (std::isfinite(results[size_t(i)].objective))
@@ -521,6 +417,148 @@ ParametricFitReport fitParametric(const QVector<ParametricObservation> &points, 
                                    .arg(report.law.alpha)
                                    .arg(report.law.beta));
     return report;
+}
+
+} // namespace
+
+double parametricResidual(const ParametricVector &v, double lnN, double lnD, double lnL)
+{
+    double pu, pv, pw;
+    return lnL - logSumExp3(v[ParamA] - v[ParamAlpha] * lnN, v[ParamB] - v[ParamBeta] * lnD, v[ParamE], &pu, &pv, &pw);
+}
+
+ParametricFitReport fitParametric(const QVector<ParametricObservation> &points, const ParametricFitOptions &options)
+{
+    Data d;
+    for (int i = 0; i < points.size(); ++i) {
+        const ParametricObservation &p = points[i];
+        if (!(p.params > 0) || !(p.tokens > 0) || !(p.loss > 0) || !std::isfinite(p.params) ||
+            !std::isfinite(p.tokens) || !std::isfinite(p.loss) || !(p.weight >= 0) || !std::isfinite(p.weight))
+            throw InputError(QStringLiteral("parametric fit: point %1 (N %2, D %3, loss %4, weight %5) is not positive and finite")
+                                 .arg(i + 1)
+                                 .arg(p.params)
+                                 .arg(p.tokens)
+                                 .arg(p.loss)
+                                 .arg(p.weight));
+        d.lnN.push_back(std::log(p.params));
+        d.lnD.push_back(std::log(p.tokens));
+        d.lnL.push_back(std::log(p.loss));
+        d.w.push_back(p.weight);
+    }
+    d.finish();
+    int free = 0;
+    for (bool f : options.fixed)
+        free += f ? 0 : 1;
+    if (d.size() < free + 1)
+        throw InputError(QStringLiteral("parametric fit: needs more than %1 runs for %1 free parameters, got %2")
+                             .arg(free)
+                             .arg(d.size()));
+
+    QVector<ParametricVector> starts = options.starts;
+    if (starts.isEmpty()) {
+        for (double alpha : options.gridAlpha)
+            for (double beta : options.gridBeta)
+                for (double e : options.gridE)
+                    for (double a : options.gridA)
+                        for (double b : options.gridB)
+                            starts.append(ParametricVector{{a, b, e, alpha, beta}});
+    }
+    if (starts.isEmpty())
+        throw InputError(QStringLiteral("parametric fit: the start grid is empty"));
+
+    int threads = options.threads > 0 ? options.threads : QThread::idealThreadCount();
+    threads = std::max(1, std::min(threads, int(starts.size())));
+    const auto parallelFor = [&](int count, const std::function<void(int)> &body) {
+        std::atomic<int> next{0};
+        const auto worker = [&] {
+            for (int i = next.fetch_add(1); i < count; i = next.fetch_add(1)) {
+                if (options.cancelled && options.cancelled())
+                    return;
+                body(i);
+            }
+        };
+        std::vector<std::thread> pool;
+        for (int t = 1; t < std::min(threads, count); ++t)
+            pool.emplace_back(worker);
+        worker();
+        for (std::thread &t : pool)
+            t.join();
+    };
+
+    if (options.ceresStarts) {
+        std::vector<StartResult> all(size_t(starts.size()));
+        parallelFor(int(starts.size()), [&](int i) {
+            ParametricVector v = starts[i];
+            for (int k = 0; k < ParamCount; ++k)
+                if (options.fixed[k])
+                    v[k] = options.fixedValues[k];
+            bool converged = false;
+            const double cost = ceresSolve(d, v, options, &converged, 1e-8);
+            all[size_t(i)] = {v, std::isfinite(cost) ? cost : std::numeric_limits<double>::infinity(), converged};
+        });
+        return finishReport(d, options, all);
+    }
+    // Stage 1: from every start, Gauss–Newton on the plain squared log residual (quadratic
+    // convergence, where the Huber objective with δ = 1e-3 behaves like L1 and crawls).
+    std::vector<StartResult> landed(size_t(starts.size()));
+    parallelFor(int(starts.size()), [&](int i) {
+        landed[size_t(i)] = solveStart<float>(d, starts[i], options, std::numeric_limits<double>::infinity(), 1e-5);
+    });
+    // Stage 2: the Huber objective from where each start landed; starts that landed on the same
+    // point (to 1e-4 in every parameter) are solved once.
+    std::vector<int> repOf(landed.size(), -1);
+    std::vector<int> reps;
+    {
+        std::vector<int> byObjective(landed.size());
+        for (size_t i = 0; i < landed.size(); ++i)
+            byObjective[i] = int(i);
+        std::sort(byObjective.begin(), byObjective.end(), [&](int x, int y) { return landed[size_t(x)].objective < landed[size_t(y)].objective; });
+        for (int i : byObjective) {
+            if (!std::isfinite(landed[size_t(i)].objective))
+                continue;
+            for (auto it = reps.rbegin(); it != reps.rend() && it - reps.rbegin() < 64; ++it) {
+                double dist = 0;
+                for (int k = 0; k < ParamCount; ++k)
+                    dist = std::max(dist, std::abs(landed[size_t(*it)].v[k] - landed[size_t(i)].v[k]));
+                if (dist < 1e-4) {
+                    repOf[size_t(i)] = *it;
+                    break;
+                }
+            }
+            if (repOf[size_t(i)] < 0) {
+                repOf[size_t(i)] = i;
+                reps.push_back(i);
+            }
+        }
+    }
+    // Landings are ranked by their squared-loss objective; the best `refineStarts` distinct ones
+    // go on to the Huber objective, the others keep their landing point, scored on the Huber
+    // objective too, so every start competes on the same objective.
+    const int refine = options.refineStarts > 0 ? std::min<int>(int(reps.size()), options.refineStarts) : int(reps.size());
+    std::vector<StartResult> solved(reps.size());
+    parallelFor(int(reps.size()), [&](int r) {
+        const ParametricVector &from = landed[size_t(reps[size_t(r)])].v;
+        if (r < refine) {
+            solved[size_t(r)] = solveStart<double>(d, from, options, options.huberDelta, options.startTolerance);
+        } else {
+            Workspace ws;
+            ws.evaluate(d, from);
+            solved[size_t(r)].v = from;
+            solved[size_t(r)].objective = ws.objective(d, options.huberDelta);
+            solved[size_t(r)].converged = landed[size_t(reps[size_t(r)])].converged;
+        }
+    });
+    std::vector<StartResult> results(size_t(starts.size()));
+    {
+        QHash<int, int> repIndex;
+        for (size_t r = 0; r < reps.size(); ++r)
+            repIndex.insert(reps[r], int(r));
+        for (size_t i = 0; i < results.size(); ++i)
+            if (repOf[i] >= 0)
+                results[i] = solved[size_t(repIndex.value(repOf[i]))];
+    }
+
+    return finishReport(d, options, results);
 }
 
 QJsonObject ParametricFitReport::toJson() const

@@ -57,7 +57,8 @@ struct ParametricFitOptions {
     // `refineStarts` distinct landings (by that objective) are then solved on the Huber objective.
     // 0 refines every distinct landing.
     int refineStarts = 64;
-    bool polish = true;          // refine the best start with a tight Ceres solve and covariance
+    bool polish = true;          // refine the best start with a tight Ceres solve
+    bool ceresStarts = false;    // solve every start with Ceres instead (slower; for comparison)
     std::function<bool()> cancelled; // polled between starts
 };
 
