@@ -217,6 +217,7 @@ struct FitRequest {
     QStringList include, exclude;
     QString resultsCsv, columns;
     QString table;
+    bool approachSet = false, bootstrapSet = false, seedSet = false, outlierKSet = false; // else the plan's fit.*
 };
 
 StudyAnalysisOptions fitOptions(const FitRequest &r)
@@ -228,6 +229,10 @@ StudyAnalysisOptions fitOptions(const FitRequest &r)
     else if (r.method != QLatin1String("parabola"))
         throw InputError(QStringLiteral("analyze: --method must be parabola or empirical, not '%1'").arg(r.method));
     options.approach = parseHeadlineApproach(r.approach);
+    options.approachSet = r.approachSet;
+    options.bootstrapSet = r.bootstrapSet;
+    options.seedSet = r.seedSet;
+    options.outlierKSet = r.outlierKSet;
     options.targets = r.targets;
     options.bootstrap.samples = r.bootstrap;
     options.bootstrap.seed = r.seed;
@@ -409,9 +414,9 @@ struct Options {
     QCommandLineOption json{QStringLiteral("json"), QStringLiteral("Print the summary as JSON on stdout.")};
     QCommandLineOption target{QStringLiteral("target-flops"), QStringLiteral("Compute budget to predict for (default: the plan's fit.target_flops)."), QStringLiteral("C"), QStringLiteral("0")};
     QCommandLineOption method{QStringLiteral("method"), QStringLiteral("Optimum per budget: parabola (default) or empirical."), QStringLiteral("NAME"), QStringLiteral("parabola")};
-    QCommandLineOption approach{QStringLiteral("approach"), QStringLiteral("Fit the summary and prediction report: isoflop (default), empirical or parametric. Every fit that can be made goes to analysis.json."), QStringLiteral("NAME"), QStringLiteral("isoflop")};
-    QCommandLineOption bootstrap{QStringLiteral("bootstrap"), QStringLiteral("Bootstrap refits for percentile intervals (0: none)."), QStringLiteral("N"), QStringLiteral("0")};
-    QCommandLineOption seed{QStringLiteral("seed"), QStringLiteral("Bootstrap seed."), QStringLiteral("S"), QStringLiteral("1")};
+    QCommandLineOption approach{QStringLiteral("approach"), QStringLiteral("Fit the summary and prediction report: isoflop, empirical or parametric (default: the plan's fit.approach). Every fit that can be made goes to analysis.json."), QStringLiteral("NAME"), QStringLiteral("isoflop")};
+    QCommandLineOption bootstrap{QStringLiteral("bootstrap"), QStringLiteral("Bootstrap refits for percentile intervals (0: none; default: the plan's fit.bootstrap)."), QStringLiteral("N"), QStringLiteral("0")};
+    QCommandLineOption seed{QStringLiteral("seed"), QStringLiteral("Bootstrap seed (default: the plan's fit.bootstrap_seed)."), QStringLiteral("S"), QStringLiteral("1")};
     QCommandLineOption fitThreads{QStringLiteral("fit-threads"), QStringLiteral("Threads for the fit's starts and bootstrap (default: all cores)."), QStringLiteral("N"), QStringLiteral("0")};
     QCommandLineOption exclude{QStringLiteral("exclude"), QStringLiteral("Force a run out of the fits (repeatable; kept in <study>/fit_overrides.json)."), QStringLiteral("ID")};
     QCommandLineOption include{QStringLiteral("include"), QStringLiteral("Force a run into the fits even if flagged as an outlier (repeatable; kept in fit_overrides.json)."), QStringLiteral("ID")};
@@ -468,6 +473,10 @@ FitRequest fitRequest(const QCommandLineParser &p, const Options &o, const QStri
     r.targetFlops = toDouble(p, o.target, command);
     r.method = p.value(o.method);
     r.approach = p.value(o.approach);
+    r.approachSet = p.isSet(o.approach);
+    r.bootstrapSet = p.isSet(o.bootstrap);
+    r.seedSet = p.isSet(o.seed);
+    r.outlierKSet = p.isSet(o.outlierK);
     r.bootstrap = toInt(p, o.bootstrap, command);
     bool ok = false;
     r.seed = p.value(o.seed).toULongLong(&ok);

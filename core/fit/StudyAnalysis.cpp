@@ -410,15 +410,19 @@ StudyAnalysis analyzeStudy(const QString &studyDir, const StudyAnalysisOptions &
 {
     const StudyPaths paths(studyDir);
     StudyAnalysisOptions options = input;
-    if (options.targetFlops <= 0) {
-        options.targetFlops = 1e24;
-        if (QFileInfo::exists(paths.sweep()))
-            options.targetFlops = loadPlan(paths.sweep())
-                                      .spec.config.value(QStringLiteral("fit"))
-                                      .toObject()
-                                      .value(QStringLiteral("target_flops"))
-                                      .toDouble(1e24);
-    }
+    const QJsonObject fit = QFileInfo::exists(paths.sweep())
+                                ? loadPlan(paths.sweep()).spec.config.value(QStringLiteral("fit")).toObject()
+                                : QJsonObject();
+    if (options.targetFlops <= 0)
+        options.targetFlops = fit.value(QStringLiteral("target_flops")).toDouble(1e24);
+    if (!options.approachSet && fit.contains(QStringLiteral("approach")))
+        options.approach = parseHeadlineApproach(fit.value(QStringLiteral("approach")).toString());
+    if (!options.bootstrapSet)
+        options.bootstrap.samples = std::max(0, fit.value(QStringLiteral("bootstrap")).toInt(0));
+    if (!options.seedSet)
+        options.bootstrap.seed = quint64(std::max(0.0, fit.value(QStringLiteral("bootstrap_seed")).toDouble(1)));
+    if (!options.outlierKSet && fit.value(QStringLiteral("outlier_k")).toDouble(0) > 0)
+        options.outlierRule.k = fit.value(QStringLiteral("outlier_k")).toDouble();
     if (!QFileInfo::exists(paths.results()))
         throw InputError(QStringLiteral("%1: no results yet; run `flopsfit --batch train --study %2` first")
                              .arg(paths.results(), studyDir));

@@ -18,8 +18,11 @@ QString headlineApproachName(HeadlineApproach approach);
 // "isoflop" (or "parabola"), "empirical", "parametric"; throws InputError otherwise.
 HeadlineApproach parseHeadlineApproach(const QString &name);
 
+// In analyzeStudy, settings left at "unset" come from the plan's fit section (fit.target_flops,
+// fit.approach, fit.bootstrap, fit.bootstrap_seed, fit.outlier_k).
 struct StudyAnalysisOptions {
     double targetFlops = 0;    // 0: the plan's fit.target_flops (1e24 without a plan)
+    bool approachSet = true, bootstrapSet = true, seedSet = true, outlierKSet = true; // false: take the plan's
     OptimumMethod method = OptimumMethod::Parabola;
     HeadlineApproach approach = HeadlineApproach::IsoFlop;
     QVector<double> targets;   // budgets for the table and the intervals; empty: targetFlops
