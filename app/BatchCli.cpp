@@ -215,6 +215,7 @@ struct FitRequest {
     bool holdout = true;
     bool keepOutliers = false;
     QStringList include, exclude;
+    QStringList fixed; // NAME=VALUE
     QString resultsCsv, columns;
     QString table;
     bool approachSet = false, bootstrapSet = false, seedSet = false, outlierKSet = false; // else the plan's fit.*
@@ -241,6 +242,17 @@ StudyAnalysisOptions fitOptions(const FitRequest &r)
     options.outlierRule.k = r.outlierK;
     options.holdout = r.holdout;
     options.dropOutliers = !r.keepOutliers;
+    for (const QString &f : r.fixed) {
+        const QString name = f.section(QLatin1Char('='), 0, 0).trimmed();
+        bool ok = false;
+        const double value = f.section(QLatin1Char('='), 1).toDouble(&ok);
+        static const QStringList names{QStringLiteral("A"), QStringLiteral("B"), QStringLiteral("E"), QStringLiteral("alpha"), QStringLiteral("beta")};
+        const int index = int(names.indexOf(name)); // the order of ParametricParam
+        if (index < 0 || !ok || !std::isfinite(value) || (index <= ParamE && !(value > 0)))
+            throw InputError(QStringLiteral("--fix '%1': expected E, A, B (> 0), alpha or beta = a number").arg(f));
+        options.parametric.fixed[size_t(index)] = true;
+        options.parametric.fixedValues[size_t(index)] = index <= ParamE ? std::log(value) : value;
+    }
     return options;
 }
 
@@ -421,6 +433,7 @@ struct Options {
     QCommandLineOption exclude{QStringLiteral("exclude"), QStringLiteral("Force a run out of the fits (repeatable; kept in <study>/fit_overrides.json)."), QStringLiteral("ID")};
     QCommandLineOption include{QStringLiteral("include"), QStringLiteral("Force a run into the fits even if flagged as an outlier (repeatable; kept in fit_overrides.json)."), QStringLiteral("ID")};
     QCommandLineOption outlierK{QStringLiteral("outlier-k"), QStringLiteral("Outlier rule: flag runs more than k·1.4826·MAD above their IsoFLOP parabola."), QStringLiteral("K"), QStringLiteral("3")};
+    QCommandLineOption fix{QStringLiteral("fix"), QStringLiteral("Hold a parameter of the parametric law fixed: E=1.69, A=…, B=…, alpha=…, beta=… (repeatable)."), QStringLiteral("NAME=VALUE")};
     QCommandLineOption keepOutliers{QStringLiteral("keep-outliers"), QStringLiteral("Flag outliers but keep them in the fits.")};
     QCommandLineOption noHoldout{QStringLiteral("no-holdout"), QStringLiteral("Skip the check that leaves the largest budget out and predicts it.")};
     QCommandLineOption table{QStringLiteral("table"), QStringLiteral("Print the Chinchilla table (optimal N, D, loss per target budget) instead: text, csv, md or latex."), QStringLiteral("FORMAT")};
@@ -488,6 +501,7 @@ FitRequest fitRequest(const QCommandLineParser &p, const Options &o, const QStri
         throw InputError(QStringLiteral("%1: --outlier-k must be > 0").arg(command));
     r.holdout = !p.isSet(o.noHoldout);
     r.keepOutliers = p.isSet(o.keepOutliers);
+    r.fixed = p.values(o.fix);
     r.include = p.values(o.include);
     r.exclude = p.values(o.exclude);
     if (analyzeCommand) {
@@ -622,7 +636,7 @@ int dispatch(const QString &command, const QStringList &args)
         return trainStudy(requireValue(p, o.study, command), sweepOptions(p, o, command));
     }
     const QList<QCommandLineOption> fitOptionList{o.target, o.method, o.approach, o.bootstrap, o.seed, o.fitThreads, o.exclude,
-                                                  o.include, o.outlierK, o.keepOutliers, o.noHoldout, o.targets};
+                                                  o.include, o.outlierK, o.keepOutliers, o.noHoldout, o.targets, o.fix};
     if (command == QLatin1String("analyze")) {
         p.addOptions({o.study, o.json, o.table, o.resultsCsv, o.columns});
         p.addOptions(fitOptionList);

@@ -44,9 +44,13 @@ QVector<TableRow> chinchillaRows(const StudyAnalysis &a, const QVector<double> &
             r.lossInterval = iv(QStringLiteral("parametric."), QStringLiteral("L_opt"), c);
             rows.append(r);
         }
-        if (a.envelope.fitted)
-            rows.append({c, QStringLiteral("envelope"), a.envelope.nOpt.predict(c), a.envelope.dOpt.predict(c),
-                         a.envelope.lossOpt.predict(c)});
+        if (a.envelope.fitted) {
+            TableRow r{c, QStringLiteral("envelope"), a.envelope.nOpt.predict(c), a.envelope.dOpt.predict(c), a.envelope.lossOpt.predict(c)};
+            r.paramsInterval = iv(QStringLiteral("envelope."), QStringLiteral("N_opt"), c);
+            r.tokensInterval = iv(QStringLiteral("envelope."), QStringLiteral("D_opt"), c);
+            r.lossInterval = iv(QStringLiteral("envelope."), QStringLiteral("L_opt"), c);
+            rows.append(r);
+        }
     }
     return rows;
 }

@@ -15,6 +15,7 @@ struct FitPoint {
     double params = 0; // N
     double tokens = 0; // D
     double loss = 0;
+    double weight = 1; // the run's weight in the parametric fit (approach 3)
 };
 
 enum class OptimumMethod {

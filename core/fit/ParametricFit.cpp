@@ -332,6 +332,7 @@ double ceresSolve(const Data &d, ParametricVector &v, const ParametricFitOptions
 ParametricFitReport finishReport(const Data &d, const ParametricFitOptions &options, const std::vector<StartResult> &results)
 {
     ParametricFitReport report;
+    report.fixed = options.fixed;
     report.points = d.size();
     report.starts = int(results.size());
     std::vector<int> order;
@@ -573,6 +574,12 @@ QJsonObject ParametricFitReport::toJson() const
                              {QStringLiteral("alpha"), stdErrors[ParamAlpha]},
                              {QStringLiteral("beta"), stdErrors[ParamBeta]}});
     }
+    QJsonArray fixedJson;
+    const char *names[] = {"A", "B", "E", "alpha", "beta"};
+    for (int k = 0; k < ParamCount; ++k)
+        if (fixed[size_t(k)])
+            fixedJson.append(QLatin1String(names[k]));
+    o.insert(QStringLiteral("fixed"), fixedJson);
     o.insert(QStringLiteral("objective"), objective);
     o.insert(QStringLiteral("rmse_log_loss"), rmseLog);
     o.insert(QStringLiteral("r2_log_loss"), r2);

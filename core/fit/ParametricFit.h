@@ -65,6 +65,7 @@ struct ParametricFitOptions {
 struct ParametricFitReport {
     ParametricLaw law;
     ParametricVector vector{};
+    std::array<bool, ParamCount> fixed{{false, false, false, false, false}}; // held at their given values
     ParametricVector stdErrors{};  // from the Ceres covariance at the optimum (log space for A, B, E)
     bool haveStdErrors = false;
     double objective = 0;          // Σ wᵢ·Huber_δ(rᵢ)

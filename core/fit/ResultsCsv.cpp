@@ -60,8 +60,8 @@ ResultsCsv readResultsCsv(const QString &path, const QString &columns)
         if (eq <= 0 || item.mid(eq + 1).trimmed().isEmpty())
             throw InputError(QStringLiteral("--columns: '%1' is not ROLE=COLUMN (roles: N, C, D, loss, id)").arg(item));
         if (role != QLatin1String("N") && role != QLatin1String("C") && role != QLatin1String("D") &&
-            role != QLatin1String("loss") && role != QLatin1String("id"))
-            throw InputError(QStringLiteral("--columns: unknown role '%1' (roles: N, C, D, loss, id)").arg(role));
+            role != QLatin1String("loss") && role != QLatin1String("id") && role != QLatin1String("weight"))
+            throw InputError(QStringLiteral("--columns: unknown role '%1' (roles: N, C, D, loss, id, weight)").arg(role));
         roles.insert(role, item.mid(eq + 1).trimmed());
         lastRole = role;
     }
@@ -113,6 +113,8 @@ ResultsCsv readResultsCsv(const QString &path, const QString &columns)
             p.budget = number(cells, QStringLiteral("C"), i + 1, &ok);
         if (roles.contains(QStringLiteral("D")))
             p.tokens = number(cells, QStringLiteral("D"), i + 1, &ok);
+        if (roles.contains(QStringLiteral("weight")))
+            p.weight = number(cells, QStringLiteral("weight"), i + 1, &ok);
         if (!ok)
             continue;
         if (p.budget <= 0)

@@ -8,7 +8,8 @@
 namespace flopsfit {
 
 // Results made elsewhere, as a CSV with a header row. `columns` maps roles to header names:
-// "N=<col>,C=<col>,loss=<col>" or with D=<col> instead of (or beside) C; id=<col> is optional.
+// "N=<col>,C=<col>,loss=<col>" or with D=<col> instead of (or beside) C; id=<col> and
+// weight=<col> (the run's weight in approach 3) are optional.
 // The missing one of C and D follows from C = 6·N·D. Runs whose C agree within 5 % (relative to
 // the first of the group, in increasing order) share one compute budget, the geometric mean.
 struct ResultsCsv {

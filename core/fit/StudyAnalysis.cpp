@@ -5,6 +5,7 @@
 #include "util/Error.h"
 
 #include <QFileInfo>
+#include <QHash>
 #include <QJsonArray>
 #include <QMap>
 #include <QSet>
@@ -114,7 +115,7 @@ QVector<ParametricObservation> observations(const QVector<FitPoint> &points)
     QVector<ParametricObservation> out;
     out.reserve(points.size());
     for (const FitPoint &p : points)
-        out.append({p.params, p.tokens > 0 ? p.tokens : p.budget / (6 * p.params), p.loss, 1.0});
+        out.append({p.params, p.tokens > 0 ? p.tokens : p.budget / (6 * p.params), p.loss, p.weight});
     return out;
 }
 
@@ -371,6 +372,11 @@ StudyAnalysis analyzePoints(const QVector<FitPoint> &input, const QStringList &e
             analysis.bandFlops.append(std::exp(std::log(lo / 1.5) + (std::log(hi * 1.5) - std::log(lo / 1.5)) * i / 16.0));
         const QVector<double> targets = analysis.targets;
         const QVector<double> band = analysis.bandFlops;
+        QHash<QString, TrainingCurve> curveOf;
+        if (analysis.envelope.fitted)
+            for (const TrainingCurve &c : curves)
+                curveOf.insert(c.id, c);
+        const int levels = options.envelopeLevels;
         const QVector<FitPoint> used = analysis.used;
         const Refit refit = [&](const QVector<int> &sample) {
             QVector<FitPoint> pts;
@@ -387,6 +393,23 @@ StudyAnalysis analyzePoints(const QVector<FitPoint> &input, const QStringList &e
                     q.insert(QStringLiteral("band.isoflop.") + targetKey(QStringLiteral("N_opt"), c), r.nOpt.predict(c));
                     q.insert(QStringLiteral("band.isoflop.") + targetKey(QStringLiteral("D_opt"), c), r.dOpt.predict(c));
                     q.insert(QStringLiteral("band.isoflop.") + targetKey(QStringLiteral("L_opt"), c), r.lossOpt.predict(c));
+                }
+            }
+            if (!curveOf.isEmpty()) {
+                QVector<TrainingCurve> sampled;
+                for (const FitPoint &p : pts)
+                    if (curveOf.contains(p.id))
+                        sampled.append(curveOf.value(p.id));
+                const EnvelopeReport env = fitEnvelope(sampled, levels);
+                if (env.fitted) { // a resample with too few winners leaves approach 1 out of this refit only
+                    q.insert(QStringLiteral("envelope.N_opt.exponent"), env.nOpt.a);
+                    q.insert(QStringLiteral("envelope.D_opt.exponent"), env.dOpt.a);
+                    q.insert(QStringLiteral("envelope.L_opt.exponent"), env.lossOpt.a);
+                    for (double c : targets) {
+                        q.insert(QStringLiteral("envelope.") + targetKey(QStringLiteral("N_opt"), c), env.nOpt.predict(c));
+                        q.insert(QStringLiteral("envelope.") + targetKey(QStringLiteral("D_opt"), c), env.dOpt.predict(c));
+                        q.insert(QStringLiteral("envelope.") + targetKey(QStringLiteral("L_opt"), c), env.lossOpt.predict(c));
+                    }
                 }
             }
             if (wantPar) {
@@ -543,8 +566,12 @@ QJsonObject StudyAnalysis::toJson() const
             par.insert(QStringLiteral("intervals"), intervalsWithPrefix(bootstrap, QStringLiteral("parametric.")));
         o.insert(QStringLiteral("parametric"), par);
     }
-    if (!envelope.points.isEmpty() || !envelope.warnings.isEmpty())
-        o.insert(QStringLiteral("envelope"), envelope.toJson());
+    if (!envelope.points.isEmpty() || !envelope.warnings.isEmpty()) {
+        QJsonObject env = envelope.toJson();
+        if (bootstrap.succeeded > 0 && envelope.fitted)
+            env.insert(QStringLiteral("intervals"), intervalsWithPrefix(bootstrap, QStringLiteral("envelope.")));
+        o.insert(QStringLiteral("envelope"), env);
+    }
     if (!bandFlops.isEmpty()) {
         QJsonObject bands;
         for (const QString &law : {QStringLiteral("isoflop"), QStringLiteral("parametric")}) {
