@@ -22,7 +22,7 @@ HeadlineApproach parseHeadlineApproach(const QString &name);
 // fit.approach, fit.bootstrap, fit.bootstrap_seed, fit.outlier_k).
 struct StudyAnalysisOptions {
     double targetFlops = 0;    // 0: the plan's fit.target_flops (1e24 without a plan)
-    bool approachSet = true, bootstrapSet = true, seedSet = true, outlierKSet = true; // false: take the plan's
+    bool approachSet = false, bootstrapSet = false, seedSet = false, outlierKSet = false; // false: take the plan's
     OptimumMethod method = OptimumMethod::Parabola;
     HeadlineApproach approach = HeadlineApproach::IsoFlop;
     QVector<double> targets;   // budgets for the table and the intervals; empty: targetFlops

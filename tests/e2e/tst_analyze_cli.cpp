@@ -109,6 +109,17 @@ private Q_SLOTS:
                  before.value(QStringLiteral("points")).toArray().size());
     }
 
+    void aParameterCanBeHeldFixed()
+    {
+        const Outcome r = runFlopsfit({QStringLiteral("analyze"), QStringLiteral("--study"), m_study, QStringLiteral("--fix"),
+                                       QStringLiteral("E=1.69"), QStringLiteral("--json")});
+        QVERIFY2(r.status == 0, r.err.constData());
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value(QStringLiteral("parametric")).toObject().value(QStringLiteral("E")).toDouble(), 1.69);
+        const Outcome bad = runFlopsfit({QStringLiteral("analyze"), QStringLiteral("--study"), m_study, QStringLiteral("--fix"), QStringLiteral("gamma=2")});
+        QCOMPARE(bad.status, 2);
+        QVERIFY(bad.err.contains("--fix 'gamma=2'"));
+    }
+
     void importsTheChinchillaCsv()
     {
         const QString path = QStringLiteral(FLOPSFIT_CHINCHILLA_CSV);
