@@ -120,6 +120,23 @@ private Q_SLOTS:
         QVERIFY(bad.err.contains("--fix 'gamma=2'"));
     }
 
+    void exportDrawsTheFitFigures()
+    {
+#if FLOPSFIT_HAVE_GUI_BUILD
+        const Outcome r = runFlopsfit({QStringLiteral("export"), QStringLiteral("--study"), m_study, QStringLiteral("--format"),
+                                       QStringLiteral("svg"), QStringLiteral("--bootstrap"), QStringLiteral("30")});
+        QVERIFY2(r.status == 0, r.err.constData());
+        for (const QString &name : {QStringLiteral("isoflop"), QStringLiteral("scaling"), QStringLiteral("parametric")}) {
+            QFile f(m_study + QStringLiteral("/figures/") + name + QStringLiteral(".svg"));
+            QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(name));
+            const QByteArray svg = f.readAll();
+            QVERIFY2(svg.contains("<svg") && svg.contains("</svg>"), qPrintable(name));
+        }
+#else
+        QSKIP("built without the GUI");
+#endif
+    }
+
     void importsTheChinchillaCsv()
     {
         const QString path = QStringLiteral(FLOPSFIT_CHINCHILLA_CSV);
