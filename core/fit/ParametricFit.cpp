@@ -333,6 +333,7 @@ ParametricFitReport finishReport(const Data &d, const ParametricFitOptions &opti
 {
     ParametricFitReport report;
     report.fixed = options.fixed;
+    report.huberDelta = options.huberDelta;
     report.points = d.size();
     report.starts = int(results.size());
     std::vector<int> order;
@@ -580,6 +581,7 @@ QJsonObject ParametricFitReport::toJson() const
         if (fixed[size_t(k)])
             fixedJson.append(QLatin1String(names[k]));
     o.insert(QStringLiteral("fixed"), fixedJson);
+    o.insert(QStringLiteral("huber_delta"), huberDelta);
     o.insert(QStringLiteral("objective"), objective);
     o.insert(QStringLiteral("rmse_log_loss"), rmseLog);
     o.insert(QStringLiteral("r2_log_loss"), r2);

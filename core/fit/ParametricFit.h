@@ -68,6 +68,7 @@ struct ParametricFitReport {
     std::array<bool, ParamCount> fixed{{false, false, false, false, false}}; // held at their given values
     ParametricVector stdErrors{};  // from the Ceres covariance at the optimum (log space for A, B, E)
     bool haveStdErrors = false;
+    double huberDelta = 0;
     double objective = 0;          // Σ wᵢ·Huber_δ(rᵢ)
     double rmseLog = 0;            // √mean(rᵢ²) of the log-loss residuals
     double r2 = 0;                 // on log loss
