@@ -459,6 +459,10 @@ StudyAnalysis analyzeStudy(const QString &studyDir, const StudyAnalysisOptions &
     QVector<TrainingCurve> curves;
     for (const QString &id : ids) {
         const RunResult &r = results[id];
+        if (options.excludeRuns.contains(id)) {
+            excluded.append(QStringLiteral("%1: excluded").arg(id));
+            continue;
+        }
         if (r.status != RunStatus::Done) {
             excluded.append(QStringLiteral("%1: %2%3").arg(id, runStatusName(r.status),
                                                            r.message.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(r.message)));

@@ -33,6 +33,7 @@ struct StudyAnalysisOptions {
     bool holdout = true;       // leave the largest budget out and predict it
     ParametricFitOptions parametric;
     int envelopeLevels = 30;
+    QStringList excludeRuns;   // run ids left out by hand for this analysis only (listed in `excluded` as "id: excluded")
 };
 
 // Runs a user forced into or out of the fits, kept in <study>/fit_overrides.json.
