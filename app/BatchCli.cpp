@@ -439,7 +439,7 @@ struct Options {
     QCommandLineOption table{QStringLiteral("table"), QStringLiteral("Print the Chinchilla table (optimal N, D, loss per target budget) instead: text, csv, md or latex."), QStringLiteral("FORMAT")};
     QCommandLineOption targets{QStringLiteral("targets"), QStringLiteral("Target budgets for the table and intervals, comma-separated (e.g. 1e21,1e22,1e23)."), QStringLiteral("LIST")};
     QCommandLineOption resultsCsv{QStringLiteral("results-csv"), QStringLiteral("Fit results made elsewhere: a CSV with a header row."), QStringLiteral("FILE")};
-    QCommandLineOption columns{QStringLiteral("columns"), QStringLiteral("Columns of --results-csv: N=<col>,C=<col>,loss=<col> (or D=<col>; optional id=<col>)."), QStringLiteral("MAP")};
+    QCommandLineOption columns{QStringLiteral("columns"), QStringLiteral("Columns of --results-csv: N=<col>,C=<col>,loss=<col> (or D=<col>; optional id=<col>, weight=<col>)."), QStringLiteral("MAP")};
     QCommandLineOption format{QStringLiteral("format"), QStringLiteral("Figure formats, comma-separated: png,svg,pdf."), QStringLiteral("LIST"), QStringLiteral("png,svg")};
     QCommandLineOption style{QStringLiteral("style"), QStringLiteral("Figure style: paper or notebook."), QStringLiteral("NAME"), QStringLiteral("paper")};
     QCommandLineOption dpi{QStringLiteral("dpi"), QStringLiteral("PNG resolution."), QStringLiteral("N"), QStringLiteral("150")};
