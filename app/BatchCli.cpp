@@ -1,7 +1,8 @@
 #include "BatchCli.h"
 
 #include "data/StudyData.h"
-
+#include "fit/ChinchillaTable.h"
+#include "fit/ResultsCsv.h"
 #include "fit/StudyAnalysis.h"
 #include "plan/SweepConfig.h"
 #include "plan/SweepPlan.h"
@@ -218,21 +219,119 @@ int trainStudy(const QString &studyDir, const SweepOptions &options)
     return summary.failed > 0 ? 1 : 0;
 }
 
-StudyAnalysis analyze(const QString &studyDir, double targetFlops, const QString &method)
+// What `analyze`, `export` and `all` ask of the fit, from their command lines.
+struct FitRequest {
+    double targetFlops = 0;
+    QString method = QStringLiteral("parabola");
+    QString approach = QStringLiteral("isoflop");
+    QVector<double> targets;
+    int bootstrap = 0;
+    quint64 seed = 1;
+    int threads = 0;
+    double outlierK = 3;
+    bool holdout = true;
+    bool keepOutliers = false;
+    QStringList include, exclude;
+    QStringList fixed; // NAME=VALUE
+    QString resultsCsv, columns;
+    QString table;
+    bool approachSet = false, bootstrapSet = false, seedSet = false, outlierKSet = false; // else the plan's fit.*
+};
+
+StudyAnalysisOptions fitOptions(const FitRequest &r)
 {
     StudyAnalysisOptions options;
-    options.targetFlops = targetFlops;
-    if (method == QLatin1String("empirical"))
+    options.targetFlops = r.targetFlops;
+    if (r.method == QLatin1String("empirical"))
         options.method = OptimumMethod::Empirical;
-    else if (method != QLatin1String("parabola"))
-        throw InputError(QStringLiteral("analyze: --method must be parabola or empirical, not '%1'").arg(method));
+    else if (r.method != QLatin1String("parabola"))
+        throw InputError(QStringLiteral("analyze: --method must be parabola or empirical, not '%1'").arg(r.method));
+    options.approach = parseHeadlineApproach(r.approach);
+    options.approachSet = r.approachSet;
+    options.bootstrapSet = r.bootstrapSet;
+    options.seedSet = r.seedSet;
+    options.outlierKSet = r.outlierKSet;
+    options.targets = r.targets;
+    options.bootstrap.samples = r.bootstrap;
+    options.bootstrap.seed = r.seed;
+    options.bootstrap.threads = r.threads;
+    options.parametric.threads = r.threads;
+    options.outlierRule.k = r.outlierK;
+    options.holdout = r.holdout;
+    options.dropOutliers = !r.keepOutliers;
+    for (const QString &f : r.fixed) {
+        const QString name = f.section(QLatin1Char('='), 0, 0).trimmed();
+        bool ok = false;
+        const double value = f.section(QLatin1Char('='), 1).toDouble(&ok);
+        static const QStringList names{QStringLiteral("A"), QStringLiteral("B"), QStringLiteral("E"), QStringLiteral("alpha"), QStringLiteral("beta")};
+        const int index = int(names.indexOf(name)); // the order of ParametricParam
+        if (index < 0 || !ok || !std::isfinite(value) || (index <= ParamE && !(value > 0)))
+            throw InputError(QStringLiteral("--fix '%1': expected E, A, B (> 0), alpha or beta = a number").arg(f));
+        options.parametric.fixed[size_t(index)] = true;
+        options.parametric.fixedValues[size_t(index)] = index <= ParamE ? std::log(value) : value;
+    }
+    return options;
+}
+
+// Fits a study (writing analysis.json, with partial results when some fit could not be made) or
+// a results CSV made elsewhere.
+StudyAnalysis analyze(const QString &studyDir, const FitRequest &request)
+{
+    StudyAnalysisOptions options = fitOptions(request);
+    if (!request.resultsCsv.isEmpty()) {
+        if (request.columns.isEmpty())
+            throw InputError(QStringLiteral("analyze: --results-csv needs --columns N=<col>,C=<col>,loss=<col> (or D=<col>)"));
+        const ResultsCsv csv = readResultsCsv(request.resultsCsv, request.columns);
+        FitOverrides overrides;
+        overrides.include = request.include;
+        overrides.exclude = request.exclude;
+        StudyAnalysis analysis = analyzePoints(csv.points, {}, {}, options, overrides);
+        analysis.errors = csv.errors + analysis.errors;
+        analysis.warnings = csv.warnings + analysis.warnings;
+        if (!studyDir.isEmpty())
+            saveAnalysis(analysis, studyDir);
+        return analysis;
+    }
+    if (studyDir.isEmpty())
+        throw InputError(QStringLiteral("analyze: --study is required (or --results-csv)"));
+    if (!request.include.isEmpty() || !request.exclude.isEmpty()) {
+        const FitOverrides o = updateFitOverrides(studyDir, request.include, request.exclude);
+        err() << QStringLiteral("%1: forced in: %2; forced out: %3\n")
+                     .arg(fitOverridesPath(studyDir), o.include.isEmpty() ? QStringLiteral("none") : o.include.join(QLatin1Char(' ')),
+                          o.exclude.isEmpty() ? QStringLiteral("none") : o.exclude.join(QLatin1Char(' ')));
+    }
     StudyAnalysis analysis = analyzeStudy(studyDir, options);
     saveAnalysis(analysis, studyDir);
     return analysis;
 }
 
-void printAnalysis(const StudyAnalysis &a, bool json)
+// 2 when some fit could not be made (the partial results are written and printed), else 0.
+int reportErrors(const StudyAnalysis &a)
 {
+    if (a.errors.isEmpty())
+        return 0;
+    for (const QString &e : a.errors)
+        err() << "flopsfit: " << e << '\n';
+    err().flush();
+    return 2;
+}
+
+QString withInterval(double v, const Interval &i, int precision, char format = 'f')
+{
+    QString s = QString::number(v, format, precision);
+    if (i.valid())
+        s += QStringLiteral(" [%1, %2]").arg(QString::number(i.lo, format, precision), QString::number(i.hi, format, precision));
+    return s;
+}
+
+void printAnalysis(const StudyAnalysis &a, bool json, const FitRequest &request)
+{
+    if (!request.table.isEmpty()) {
+        QVector<double> targets = request.targets.isEmpty() ? a.targets : request.targets;
+        out() << chinchillaTable(a, targets, parseTableFormat(request.table));
+        out().flush();
+        return;
+    }
     if (json) {
         out() << QJsonDocument(a.summaryJson()).toJson(QJsonDocument::Indented);
         out().flush();
@@ -241,23 +340,63 @@ void printAnalysis(const StudyAnalysis &a, bool json)
     for (const QString &w : a.warnings)
         err() << "warning: " << w << '\n';
     err().flush();
-    const IsoFlopReport &iso = a.isoFlop;
-    out() << QStringLiteral("%1 runs used, %2 excluded, %3 budgets\n").arg(a.used.size()).arg(a.excluded.size()).arg(iso.optima.size());
+    out() << QStringLiteral("%1 runs used, %2 excluded (%3 flagged as outliers)\n").arg(a.used.size()).arg(a.excluded.size()).arg(a.outliers.size());
+    for (const QString &e : a.excluded)
+        out() << "  left out " << e << '\n';
     const auto law = [](const QString &name, const PowerLawFit &f) {
-        return QStringLiteral("%1 = %2 · C^%3   (± %4, R² = %5)\n")
+        return QStringLiteral("  %1 = %2 · C^%3   (± %4, R² = %5)\n")
             .arg(name, -5)
             .arg(f.k, 0, 'e', 3)
             .arg(f.a, 0, 'f', 4)
             .arg(f.seA, 0, 'f', 4)
             .arg(f.r2, 0, 'f', 4);
     };
-    out() << law(QStringLiteral("N_opt"), iso.nOpt) << law(QStringLiteral("D_opt"), iso.dOpt)
-          << law(QStringLiteral("L_opt"), iso.lossOpt);
-    out() << QStringLiteral("at C = %1: N_opt = %2, D_opt = %3, loss = %4\n")
-                 .arg(iso.targetFlops, 0, 'e', 2)
-                 .arg(iso.predictedParams, 0, 'e', 3)
-                 .arg(iso.predictedTokens, 0, 'e', 3)
-                 .arg(iso.predictedLoss, 0, 'f', 4);
+    if (a.haveIsoFlop) {
+        const IsoFlopReport &iso = a.isoFlop;
+        out() << QStringLiteral("approach 2 (IsoFLOP %1 over %2 budgets):\n")
+                     .arg(a.approach == HeadlineApproach::Empirical ? QStringLiteral("empirical minima") : QStringLiteral("parabolas"))
+                     .arg(iso.optima.size());
+        out() << law(QStringLiteral("N_opt"), iso.nOpt) << law(QStringLiteral("D_opt"), iso.dOpt)
+              << law(QStringLiteral("L_opt"), iso.lossOpt);
+    }
+    if (a.haveParametric) {
+        const ParametricLaw &p = a.parametric.law;
+        const auto iv = [&](const QString &name) { return a.bootstrap.interval(QStringLiteral("parametric.") + name); };
+        out() << QStringLiteral("approach 3 (parametric, %1 starts, %2 at the best):\n").arg(a.parametric.starts).arg(a.parametric.startsAtBest);
+        out() << QStringLiteral("  L(N, D) = E + A/N^α + B/D^β: E = %1, A = %2, B = %3, α = %4, β = %5\n")
+                     .arg(withInterval(p.E, iv(QStringLiteral("E")), 4), withInterval(p.A, iv(QStringLiteral("A")), 1),
+                          withInterval(p.B, iv(QStringLiteral("B")), 1), withInterval(p.alpha, iv(QStringLiteral("alpha")), 4),
+                          withInterval(p.beta, iv(QStringLiteral("beta")), 4));
+        out() << QStringLiteral("  N_opt ∝ C^%1, D_opt ∝ C^%2; RMSE of ln loss %3\n")
+                     .arg(withInterval(p.exponentA(), iv(QStringLiteral("a")), 4), withInterval(p.exponentB(), iv(QStringLiteral("b")), 4))
+                     .arg(a.parametric.rmseLog, 0, 'e', 2);
+    }
+    if (a.envelope.fitted) {
+        out() << QStringLiteral("approach 1 (envelope of %1 FLOP levels):\n").arg(a.envelope.points.size());
+        out() << law(QStringLiteral("N_opt"), a.envelope.nOpt) << law(QStringLiteral("L_opt"), a.envelope.lossOpt);
+    }
+    const HoldoutReport &h = a.holdout;
+    if (h.done) {
+        out() << QStringLiteral("holdout: budget %1 left out; its optimum N = %2, loss = %3\n").arg(h.budget, 0, 'e', 2).arg(h.actualParams, 0, 'e', 3).arg(h.actualLoss, 0, 'f', 4);
+        if (h.haveIsoFlop)
+            out() << QStringLiteral("  approach 2 predicts N = %1 (%2 %), loss = %3 (%4 %)\n")
+                         .arg(h.isoFlopParams, 0, 'e', 3).arg(100 * (h.isoFlopParams / h.actualParams - 1), 0, 'f', 1)
+                         .arg(h.isoFlopLoss, 0, 'f', 4).arg(100 * (h.isoFlopLoss / h.actualLoss - 1), 0, 'f', 2);
+        if (h.haveParametric)
+            out() << QStringLiteral("  approach 3 predicts N = %1 (%2 %), loss = %3 (%4 %); RMSE of ln loss on its runs %5\n")
+                         .arg(h.parametricParams, 0, 'e', 3).arg(100 * (h.parametricParams / h.actualParams - 1), 0, 'f', 1)
+                         .arg(h.parametricLoss, 0, 'f', 4).arg(100 * (h.parametricLoss / h.actualLoss - 1), 0, 'f', 2)
+                         .arg(h.parametricRmseLog, 0, 'e', 2);
+    } else {
+        out() << "holdout: not done (" << h.note << ")\n";
+    }
+    const double c = a.targetFlops;
+    out() << QStringLiteral("at C = %1 (%2): N_opt = %3, D_opt = %4, loss = %5\n")
+                 .arg(c, 0, 'e', 2)
+                 .arg(a.predictionApproach())
+                 .arg(a.predictParams(c), 0, 'e', 3)
+                 .arg(a.predictTokens(c), 0, 'e', 3)
+                 .arg(a.predictLoss(c), 0, 'f', 4);
     out().flush();
 }
 
@@ -304,6 +443,20 @@ struct Options {
     QCommandLineOption json{QStringLiteral("json"), QStringLiteral("Print the summary as JSON on stdout.")};
     QCommandLineOption target{QStringLiteral("target-flops"), QStringLiteral("Compute budget to predict for (default: the plan's fit.target_flops)."), QStringLiteral("C"), QStringLiteral("0")};
     QCommandLineOption method{QStringLiteral("method"), QStringLiteral("Optimum per budget: parabola (default) or empirical."), QStringLiteral("NAME"), QStringLiteral("parabola")};
+    QCommandLineOption approach{QStringLiteral("approach"), QStringLiteral("Fit the summary and prediction report: isoflop, empirical or parametric (default: the plan's fit.approach). Every fit that can be made goes to analysis.json."), QStringLiteral("NAME"), QStringLiteral("isoflop")};
+    QCommandLineOption bootstrap{QStringLiteral("bootstrap"), QStringLiteral("Bootstrap refits for percentile intervals (0: none; default: the plan's fit.bootstrap)."), QStringLiteral("N"), QStringLiteral("0")};
+    QCommandLineOption seed{QStringLiteral("seed"), QStringLiteral("Bootstrap seed (default: the plan's fit.bootstrap_seed)."), QStringLiteral("S"), QStringLiteral("1")};
+    QCommandLineOption fitThreads{QStringLiteral("fit-threads"), QStringLiteral("Threads for the fit's starts and bootstrap (default: all cores)."), QStringLiteral("N"), QStringLiteral("0")};
+    QCommandLineOption exclude{QStringLiteral("exclude"), QStringLiteral("Force a run out of the fits (repeatable; kept in <study>/fit_overrides.json)."), QStringLiteral("ID")};
+    QCommandLineOption include{QStringLiteral("include"), QStringLiteral("Force a run into the fits even if flagged as an outlier (repeatable; kept in fit_overrides.json)."), QStringLiteral("ID")};
+    QCommandLineOption outlierK{QStringLiteral("outlier-k"), QStringLiteral("Outlier rule: flag runs more than k·1.4826·MAD above their IsoFLOP parabola."), QStringLiteral("K"), QStringLiteral("3")};
+    QCommandLineOption fix{QStringLiteral("fix"), QStringLiteral("Hold a parameter of the parametric law fixed: E=1.69, A=…, B=…, alpha=…, beta=… (repeatable)."), QStringLiteral("NAME=VALUE")};
+    QCommandLineOption keepOutliers{QStringLiteral("keep-outliers"), QStringLiteral("Flag outliers but keep them in the fits.")};
+    QCommandLineOption noHoldout{QStringLiteral("no-holdout"), QStringLiteral("Skip the check that leaves the largest budget out and predicts it.")};
+    QCommandLineOption table{QStringLiteral("table"), QStringLiteral("Print the Chinchilla table (optimal N, D, loss per target budget) instead: text, csv, md or latex."), QStringLiteral("FORMAT")};
+    QCommandLineOption targets{QStringLiteral("targets"), QStringLiteral("Target budgets for the table and intervals, comma-separated (e.g. 1e21,1e22,1e23)."), QStringLiteral("LIST")};
+    QCommandLineOption resultsCsv{QStringLiteral("results-csv"), QStringLiteral("Fit results made elsewhere: a CSV with a header row."), QStringLiteral("FILE")};
+    QCommandLineOption columns{QStringLiteral("columns"), QStringLiteral("Columns of --results-csv: N=<col>,C=<col>,loss=<col> (or D=<col>; optional id=<col>, weight=<col>)."), QStringLiteral("MAP")};
     QCommandLineOption format{QStringLiteral("format"), QStringLiteral("Figure formats, comma-separated: png,svg,pdf."), QStringLiteral("LIST"), QStringLiteral("png,svg")};
     QCommandLineOption style{QStringLiteral("style"), QStringLiteral("Figure style: paper or notebook."), QStringLiteral("NAME"), QStringLiteral("paper")};
     QCommandLineOption dpi{QStringLiteral("dpi"), QStringLiteral("PNG resolution."), QStringLiteral("N"), QStringLiteral("150")};
@@ -364,6 +517,46 @@ QString resolvePreset(const QString &preset)
     }
     throw InputError(QStringLiteral("preset '%1': no such file, and no shipped preset of that name in %2")
                          .arg(preset, dirs.join(QStringLiteral(", "))));
+}
+
+FitRequest fitRequest(const QCommandLineParser &p, const Options &o, const QString &command, bool analyzeCommand = false)
+{
+    FitRequest r;
+    r.targetFlops = toDouble(p, o.target, command);
+    r.method = p.value(o.method);
+    r.approach = p.value(o.approach);
+    r.approachSet = p.isSet(o.approach);
+    r.bootstrapSet = p.isSet(o.bootstrap);
+    r.seedSet = p.isSet(o.seed);
+    r.outlierKSet = p.isSet(o.outlierK);
+    r.bootstrap = toInt(p, o.bootstrap, command);
+    bool ok = false;
+    r.seed = p.value(o.seed).toULongLong(&ok);
+    if (!ok)
+        throw InputError(QStringLiteral("%1: --seed expects a whole number ≥ 0, not '%2'").arg(command, p.value(o.seed)));
+    r.threads = toInt(p, o.fitThreads, command);
+    r.outlierK = toDouble(p, o.outlierK, command);
+    if (!(r.outlierK > 0))
+        throw InputError(QStringLiteral("%1: --outlier-k must be > 0").arg(command));
+    r.holdout = !p.isSet(o.noHoldout);
+    r.keepOutliers = p.isSet(o.keepOutliers);
+    r.fixed = p.values(o.fix);
+    r.include = p.values(o.include);
+    r.exclude = p.values(o.exclude);
+    if (analyzeCommand) {
+        r.resultsCsv = p.value(o.resultsCsv);
+        r.columns = p.value(o.columns);
+        r.table = p.value(o.table);
+        if (!r.table.isEmpty())
+            parseTableFormat(r.table);
+    }
+    for (const QString &t : p.value(o.targets).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const double v = t.trimmed().toDouble(&ok);
+        if (!ok || !(v > 0) || !std::isfinite(v))
+            throw InputError(QStringLiteral("%1: --targets: '%2' is not a positive number of FLOPs").arg(command, t));
+        r.targets.append(v);
+    }
+    return r;
 }
 
 SweepPlan planFromPreset(const QString &preset, const QStringList &overrides)
@@ -482,24 +675,35 @@ int dispatch(const QString &command, const QStringList &args)
         parseOrThrow(p, parserArgs, command, QStringLiteral("Train the pending runs of a study; finished runs are skipped, so this resumes."));
         return trainStudy(requireValue(p, o.study, command), sweepOptions(p, o, command));
     }
+    const QList<QCommandLineOption> fitOptionList{o.target, o.method, o.approach, o.bootstrap, o.seed, o.fitThreads, o.exclude,
+                                                  o.include, o.outlierK, o.keepOutliers, o.noHoldout, o.targets, o.fix};
     if (command == QLatin1String("analyze")) {
-        p.addOptions({o.study, o.json, o.target, o.method});
-        parseOrThrow(p, parserArgs, command, QStringLiteral("Fit scaling laws to a study's results and write analysis.json."));
-        printAnalysis(analyze(requireValue(p, o.study, command), toDouble(p, o.target, command), p.value(o.method)), p.isSet(o.json));
-        return 0;
+        p.addOptions({o.study, o.json, o.table, o.resultsCsv, o.columns});
+        p.addOptions(fitOptionList);
+        parseOrThrow(p, parserArgs, command, QStringLiteral("Fit scaling laws (approaches 1-3, outliers, holdout, bootstrap) to a study's results and write analysis.json, or fit a results CSV made elsewhere."));
+        const FitRequest request = fitRequest(p, o, command, true);
+        if (request.resultsCsv.isEmpty())
+            requireValue(p, o.study, command);
+        const StudyAnalysis a = analyze(p.value(o.study), request);
+        printAnalysis(a, p.isSet(o.json), request);
+        return reportErrors(a);
     }
     if (command == QLatin1String("export")) {
-        p.addOptions({o.study, o.format, o.style, o.dpi, o.target, o.method});
+        p.addOptions({o.study, o.format, o.style, o.dpi});
+        p.addOptions(fitOptionList);
         parseOrThrow(p, parserArgs, command, QStringLiteral("Render a study's figures into <study>/figures."));
         const QString study = requireValue(p, o.study, command);
-        const StudyAnalysis a = analyze(study, toDouble(p, o.target, command), p.value(o.method));
-        return exportFigures(study, a, p.value(o.format), p.value(o.style), toInt(p, o.dpi, command));
+        const StudyAnalysis a = analyze(study, fitRequest(p, o, command));
+        const int exported = exportFigures(study, a, p.value(o.format), p.value(o.style), toInt(p, o.dpi, command));
+        return std::max(exported, reportErrors(a));
     }
     if (command == QLatin1String("all")) {
-        p.addOptions({o.preset, o.outDir, o.force, o.backend, o.run, o.cores, o.threads, o.concurrency, o.json, o.target, o.method, o.format, o.style, o.dpi});
+        p.addOptions({o.preset, o.outDir, o.force, o.backend, o.run, o.cores, o.threads, o.concurrency, o.json, o.format, o.style, o.dpi});
+        p.addOptions(fitOptionList);
         p.addPositionalArgument(QStringLiteral("overrides"), QStringLiteral("key=value settings over the preset"), QStringLiteral("[key=value …]"));
         parseOrThrow(p, parserArgs, command, QStringLiteral("Plan, train, analyze and export in a row. Rerunning resumes."));
         const QString study = requireValue(p, o.outDir, command);
+        const FitRequest request = fitRequest(p, o, command);
         QElapsedTimer timer;
         timer.start();
         const SweepPlan plan = planFromPreset(requireValue(p, o.preset, command), p.positionalArguments());
@@ -508,8 +712,8 @@ int dispatch(const QString &command, const QStringList &args)
         const int trained = trainStudy(study, sweepOptions(p, o, command));
         if (trained == 130)
             return trained;
-        const StudyAnalysis a = analyze(study, toDouble(p, o.target, command), p.value(o.method));
-        printAnalysis(a, p.isSet(o.json));
+        const StudyAnalysis a = analyze(study, request);
+        printAnalysis(a, p.isSet(o.json), request);
 #ifdef FLOPSFIT_HAVE_GUI
         exportFigures(study, a, p.value(o.format), p.value(o.style), toInt(p, o.dpi, command));
 #else
@@ -517,7 +721,7 @@ int dispatch(const QString &command, const QStringList &args)
 #endif
         err() << QStringLiteral("study %1 complete in %2\n").arg(study, formatSeconds(timer.elapsed() / 1000.0));
         err().flush();
-        return trained;
+        return std::max(trained, reportErrors(a));
     }
     if (command == QLatin1String("slurm")) {
         p.addOptions({o.study, o.partition, o.time, o.account, o.cpusPerTask, o.gpusPerTask, o.submit});

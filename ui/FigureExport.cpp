@@ -101,6 +101,8 @@ QStringList exportStudyFigures(const QString &studyDir, const StudyAnalysis &ana
         {QStringLiteral("scaling"), makeScalingCharts(analysis, options.style)},
         {QStringLiteral("tokens_per_param"), {makeTokensPerParamChart(analysis, options.style)}},
     };
+    if (analysis.haveParametric)
+        figures.append({QStringLiteral("parametric"), {makeParametricChart(analysis, options.style)}});
     const auto deleteCharts = qScopeGuard([&figures] {
         for (const Figure &figure : figures)
             qDeleteAll(figure.charts);

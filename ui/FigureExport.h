@@ -23,7 +23,8 @@ struct ExportOptions {
 void renderCharts(const QList<QChart *> &charts, const QString &path, const ExportOptions &options);
 
 // Renders every figure of a study to <study>/figures/ and returns the files written:
-// isoflop, scaling (N_opt, D_opt, L_opt panels) and tokens_per_param, in each format.
+// isoflop, scaling (N_opt, D_opt, L_opt panels), tokens_per_param and, when approach 3 was
+// fitted, parametric (contours of L over (N, D) with the compute-optimal frontier), in each format.
 QStringList exportStudyFigures(const QString &studyDir, const StudyAnalysis &analysis,
                                const ExportOptions &options);
 

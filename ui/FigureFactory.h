@@ -19,8 +19,13 @@ QColor budgetColor(int index, int count);
 // exporter renders them, so a figure on screen and on paper come from one code path.
 // The caller owns the returned charts.
 QChart *makeIsoFlopChart(const StudyAnalysis &analysis, FigureStyle style);
+// N_opt, D_opt, L_opt against C: approach 2's optima and laws, approach 3's frontier, and their
+// bootstrap interval bands when the analysis has them.
 QList<QChart *> makeScalingCharts(const StudyAnalysis &analysis, FigureStyle style);
 QChart *makeTokensPerParamChart(const StudyAnalysis &analysis, FigureStyle style);
+// Approach 3: contours of L over (N, D), the compute-optimal frontier and the runs.
+// Needs analysis.haveParametric.
+QChart *makeParametricChart(const StudyAnalysis &analysis, FigureStyle style);
 
 void applyStyle(QChart *chart, FigureStyle style);
 

@@ -16,7 +16,7 @@ QString optimumMethodName(OptimumMethod method)
                                               : QStringLiteral("parabola");
 }
 
-static BudgetOptimum optimumAt(double budget, QVector<FitPoint> runs, OptimumMethod method)
+BudgetOptimum optimumAt(double budget, QVector<FitPoint> runs, OptimumMethod method)
 {
     std::sort(runs.begin(), runs.end(),
               [](const FitPoint &a, const FitPoint &b) { return a.params < b.params; });

@@ -15,6 +15,7 @@ struct FitPoint {
     double params = 0; // N
     double tokens = 0; // D
     double loss = 0;
+    double weight = 1; // the run's weight in the parametric fit (approach 3)
 };
 
 enum class OptimumMethod {
@@ -50,6 +51,9 @@ struct IsoFlopReport {
 
     QJsonObject toJson() const;
 };
+
+// The optimum of one budget's runs (the parabola vertex when in range, else the best run).
+BudgetOptimum optimumAt(double budget, QVector<FitPoint> runs, OptimumMethod method);
 
 // Groups points by budget, finds each budget's optimum, and fits the three power laws.
 // D_opt = C / (6·N_opt). Throws InputError when fewer than two budgets have an optimum.

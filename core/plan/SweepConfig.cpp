@@ -35,7 +35,7 @@ static const char kDefaults[] = R"json({
     "noise": 0.005, "log_points": 100, "step_delay_ms": 0
   },
   "hardware": { "flops_per_second": 2e10 },
-  "fit": { "target_flops": 1e24, "approach": "isoflop" }
+  "fit": { "target_flops": 1e24, "approach": "isoflop", "bootstrap": 0, "bootstrap_seed": 1, "outlier_k": 3 }
 })json";
 
 QJsonObject defaultSweepConfig()
