@@ -13,6 +13,7 @@
 #include <QSaveFile>
 
 #include <algorithm>
+#include <optional>
 
 namespace flopsfit {
 
@@ -98,18 +99,19 @@ static void dropTornTail(QFile &file)
     file.resize(0);
 }
 
-void appendJsonLine(const QString &path, const QJsonObject &object)
+void appendJsonLine(const QString &path, const QJsonObject &object, Writers writers)
 {
     static QMutex mutex;
     QMutexLocker threadLock(&mutex);
     ensureParent(path);
-    // Other processes (cluster tasks sharing the study folder) append too: a lock file serialises
-    // the torn-tail repair and the write, and O_APPEND puts every line at the end.
-    QLockFile processLock(path + QStringLiteral(".lock"));
-    processLock.setStaleLockTime(60000);
-    if (!processLock.tryLock(120000))
-        throw InputError(QStringLiteral("%1: cannot lock for appending (%2.lock held by another process)")
-                             .arg(path, path));
+    std::optional<QLockFile> processLock;
+    if (writers == Writers::AnyProcess) {
+        processLock.emplace(path + QStringLiteral(".lock"));
+        processLock->setStaleLockTime(60000);
+        if (!processLock->tryLock(120000))
+            throw InputError(QStringLiteral("%1: cannot lock for appending (%2.lock held by another process)")
+                                 .arg(path, path));
+    }
     QFile file(path);
     if (!file.open(QIODevice::ReadWrite | QIODevice::Append))
         throw InputError(QStringLiteral("%1: cannot append: %2").arg(path, file.errorString()));

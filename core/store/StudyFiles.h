@@ -37,10 +37,18 @@ private:
 void writeFileAtomically(const QString &path, const QByteArray &bytes);
 void writeJsonAtomically(const QString &path, const QJsonObject &object);
 
+// Who else may append to the file at the same time.
+enum class Writers {
+    ThisProcess, // a run's own log: a mutex is enough
+    AnyProcess,  // a study-wide log that cluster tasks share: also a lock file
+};
+
 // Appends one compact JSON line and flushes it, so a crash loses at most the line being written.
-// Serialised within the process by a mutex and across processes by `<path>.lock` (QLockFile,
-// which works on shared file systems); the write goes through O_APPEND.
-void appendJsonLine(const QString &path, const QJsonObject &object);
+// A torn last line left by a crash is dropped first. Serialised within the process by a mutex;
+// with Writers::AnyProcess also across processes by `<path>.lock` (QLockFile, which works on
+// shared file systems). The write goes through O_APPEND.
+void appendJsonLine(const QString &path, const QJsonObject &object,
+                    Writers writers = Writers::ThisProcess);
 
 struct JsonLines {
     QVector<QJsonObject> records;

@@ -24,7 +24,7 @@ void recordRunResult(const StudyPaths &paths, const RunResult &result)
 {
     const QJsonObject json = result.toJson();
     writeJsonAtomically(paths.runResult(result.id), json);
-    appendJsonLine(paths.results(), json);
+    appendJsonLine(paths.results(), json, Writers::AnyProcess);
 }
 
 QHash<QString, RunResult> readResults(const StudyPaths &paths, QStringList *warnings)
