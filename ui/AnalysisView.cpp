@@ -12,6 +12,7 @@
 #include <QClipboard>
 #include <QComboBox>
 #include <QDialog>
+#include <QEvent>
 #include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -66,25 +67,6 @@ QString withInterval(double v, const Interval &i, bool loss)
         return value;
     return loss ? QStringLiteral("%1 [%2, %3]").arg(value, QString::number(i.lo, 'f', 3), QString::number(i.hi, 'f', 3))
                 : QStringLiteral("%1 [%2, %3]").arg(value, sci(i.lo), sci(i.hi));
-}
-
-// Draw a chart's frame and text in the system palette (dark mode), keeping the series' colours.
-void followPalette(QChart *chart, const QPalette &pal)
-{
-    chart->setBackgroundBrush(pal.base());
-    chart->setTitleBrush(pal.text());
-    chart->legend()->setLabelColor(pal.text().color());
-    QColor grid = pal.text().color();
-    grid.setAlpha(40);
-    QColor minor = grid;
-    minor.setAlpha(14);
-    for (QAbstractAxis *axis : chart->axes()) {
-        axis->setLabelsBrush(pal.text());
-        axis->setTitleBrush(pal.text());
-        axis->setGridLineColor(grid);
-        axis->setMinorGridLineColor(minor);
-        axis->setLinePenColor(grid);
-    }
 }
 
 } // namespace
@@ -279,6 +261,17 @@ QWidget *AnalysisView::buildSidePanel()
             m_targetEdit->setText(QString::number(m_targetFlops, 'g', 3));
     });
     return panel;
+}
+
+void AnalysisView::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange) {
+        for (const QList<QChart *> &charts : m_charts) {
+            for (QChart *chart : charts)
+                followPalette(chart, palette());
+        }
+    }
 }
 
 void AnalysisView::setStudyDir(const QString &studyDir)

@@ -74,6 +74,9 @@ Q_SIGNALS:
     void busyChanged(bool busy);
     void statusMessage(const QString &message);
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
     struct Job {
         bool ok = false;

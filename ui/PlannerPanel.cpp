@@ -14,6 +14,7 @@
 #include <QChartView>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -636,18 +637,14 @@ void PlannerPanel::updatePreview()
         x->setRange(cLo / 2, cHi * 2);
         y->setRange(nLo / 2, nHi * 2);
     }
-    // Follow the system palette (dark mode) for the chart's frame and text.
-    const QPalette pal = palette();
-    m_chart->setBackgroundBrush(pal.base());
-    m_chart->setTitleBrush(pal.text());
-    m_chart->legend()->setLabelColor(pal.text().color());
-    for (QAbstractAxis *axis : m_chart->axes()) {
-        axis->setLabelsBrush(pal.text());
-        axis->setTitleBrush(pal.text());
-        QColor grid = pal.text().color();
-        grid.setAlpha(40);
-        axis->setGridLineColor(grid);
-    }
+    followPalette(m_chart, palette());
+}
+
+void PlannerPanel::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange && m_chart)
+        followPalette(m_chart, palette());
 }
 
 void PlannerPanel::updateDataPicker()

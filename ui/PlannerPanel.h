@@ -66,6 +66,9 @@ Q_SIGNALS:
     void planSaved(const QString &path);
     void statusMessage(const QString &message);
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
     struct Field {
         QString key;

@@ -203,6 +203,17 @@ private Q_SLOTS:
         QCOMPARE(view.charts(AnalysisView::Figure::IsoFlop).size(), 1);
         QCOMPARE(view.charts(AnalysisView::Figure::Scaling).size(), 3);
         QCOMPARE(view.charts(AnalysisView::Figure::Parametric).size(), 1);
+        // The charts follow the palette (dark mode) and keep their series' colours.
+        QPalette dark = view.palette();
+        dark.setColor(QPalette::Base, QColor(30, 30, 34));
+        dark.setColor(QPalette::Text, QColor(230, 230, 230));
+        view.setPalette(dark);
+        for (AnalysisView::Figure f : {AnalysisView::Figure::IsoFlop, AnalysisView::Figure::Scaling}) {
+            for (QChart *chart : view.charts(f)) {
+                QCOMPARE(chart->backgroundBrush().color(), QColor(30, 30, 34));
+                QCOMPARE(chart->titleBrush().color(), QColor(230, 230, 230));
+            }
+        }
         auto *prediction = view.findChild<QLabel *>(QStringLiteral("prediction"));
         QVERIFY(prediction && prediction->text().contains(QStringLiteral("N_opt")));
         QVERIFY(view.tableText(TableFormat::Markdown).contains(QLatin1Char('|')));
