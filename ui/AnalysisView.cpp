@@ -127,7 +127,9 @@ AnalysisView::AnalysisView(QWidget *parent) : QWidget(parent)
     m_tabs = new QTabWidget;
     for (int f = 0; f < kFigureCount; ++f) {
         auto *page = new QWidget;
-        auto *layout = new QHBoxLayout(page);
+        // The scaling panels stack on screen, each as wide as the area, legends at their side.
+        QBoxLayout *layout = f == int(Figure::Scaling) ? static_cast<QBoxLayout *>(new QVBoxLayout(page))
+                                                       : static_cast<QBoxLayout *>(new QHBoxLayout(page));
         layout->setContentsMargins(0, 0, 0, 0);
         m_figureLayouts.append(layout);
         m_charts.append(QList<QChart *>());
@@ -139,7 +141,7 @@ AnalysisView::AnalysisView(QWidget *parent) : QWidget(parent)
     split->addWidget(buildSidePanel());
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 0);
-    split->setSizes({900, 560});
+    split->setSizes({940, 500});
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(bar);
@@ -403,7 +405,7 @@ QList<QChart *> AnalysisView::charts(Figure figure) const
 void AnalysisView::rebuildCharts()
 {
     for (int f = 0; f < kFigureCount; ++f) {
-        QHBoxLayout *layout = m_figureLayouts[f];
+        QBoxLayout *layout = m_figureLayouts[f];
         while (QLayoutItem *item = layout->takeAt(0)) {
             delete item->widget(); // a QChartView owns its chart
             delete item;
@@ -411,6 +413,8 @@ void AnalysisView::rebuildCharts()
         m_charts[f] = makeFigure(Figure(f), FigureStyle::Paper);
         for (QChart *chart : m_charts[f]) {
             followPalette(chart, palette());
+            if (f == int(Figure::Scaling))
+                chart->legend()->setAlignment(Qt::AlignRight);
             auto *view = new QChartView(chart);
             view->setRenderHint(QPainter::Antialiasing);
             view->setMinimumSize(240, 220);

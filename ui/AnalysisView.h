@@ -14,7 +14,7 @@ class QChart;
 class QComboBox;
 class QFileSystemWatcher;
 class QTimer;
-class QHBoxLayout;
+class QBoxLayout;
 class QLabel;
 class QLineEdit;
 class QListWidget;
@@ -110,7 +110,7 @@ private:
     QFileSystemWatcher *m_files = nullptr;
     QTimer *m_refitTimer = nullptr;
     QTabWidget *m_tabs = nullptr;
-    QList<QHBoxLayout *> m_figureLayouts;
+    QList<QBoxLayout *> m_figureLayouts;
     QList<QList<QChart *>> m_charts;
     QLabel *m_message = nullptr;
     QComboBox *m_approachBox = nullptr;

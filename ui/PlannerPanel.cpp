@@ -202,6 +202,7 @@ QWidget *PlannerPanel::buildForm()
     presetRow->addWidget(new QLabel(tr("Preset:")));
     m_presetBox = new QComboBox;
     m_presetBox->addItems(shippedPresetNames());
+    m_presetBox->setPlaceholderText(tr("the study's plan"));
     m_presetBox->setToolTip(tr("Fill the form from a shipped preset"));
     presetRow->addWidget(m_presetBox, 1);
     auto *load = new QPushButton(tr("Load"));
@@ -411,6 +412,7 @@ void PlannerPanel::setStudyDir(const QString &studyDir)
         try {
             const SweepPlan plan = loadPlan(paths.sweep());
             setConfig(plan.spec.config, paths.sweep());
+            m_presetBox->setCurrentIndex(-1); // the form shows the study's own plan
         } catch (const InputError &e) {
             showErrors(e.message());
         }

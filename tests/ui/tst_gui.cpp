@@ -21,6 +21,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QIcon>
 #include <QImage>
 #include <QLabel>
 #include <QProgressBar>
@@ -413,6 +414,7 @@ private Q_SLOTS:
         QCOMPARE(window.studyDir(), QFileInfo(copy).absoluteFilePath());
         QCOMPARE(MainWindow::recentStudies().mid(0, 2), (QStringList{QFileInfo(copy).absoluteFilePath(), QFileInfo(study).absoluteFilePath()}));
         QVERIFY(!window.saveStudyAs(copy, &error)); // not over an existing study
+        QVERIFY(!QIcon(QStringLiteral(":/icons/flopsfit.svg")).pixmap(64).isNull()); // the app icon resource
         QSignalSpy failed(window.analysis(), &AnalysisView::analysisFailed);
         QVERIFY(failed.wait(60000)); // no results yet: the analysis says so
         QVERIFY(window.analysis()->errorText().contains(QStringLiteral("no results")));
