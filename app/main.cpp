@@ -12,6 +12,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QTextStream>
 
 #include <memory>
@@ -62,8 +63,12 @@ int runGui(QApplication &app)
     parser.addPositionalArgument(QStringLiteral("STUDY_DIR"), QStringLiteral("A study folder to open."), QStringLiteral("[STUDY_DIR]"));
     parser.process(app);
 
-    flopsfit::ui::MainWindow window;
     const QString studyDir = parser.positionalArguments().value(0);
+    if (!studyDir.isEmpty() && !QFileInfo(studyDir).isDir()) {
+        QTextStream(stderr) << "flopsfit: " << studyDir << ": no such study folder\n";
+        return 2;
+    }
+    flopsfit::ui::MainWindow window;
     const QString shots = parser.value(screenshot);
     if (!shots.isEmpty()) {
         window.resize(1440, 900);
