@@ -69,6 +69,16 @@ QString withInterval(double v, const Interval &i, bool loss)
                 : QStringLiteral("%1 [%2, %3]").arg(value, sci(i.lo), sci(i.hi));
 }
 
+// A value in a table cell; its bootstrap interval, when there is one, in the tooltip (the copied
+// table carries it too).
+QTableWidgetItem *valueItem(double v, const Interval &i, bool loss)
+{
+    auto *item = new QTableWidgetItem(loss ? QString::number(v, 'f', 3) : sci(v));
+    if (i.valid())
+        item->setToolTip(withInterval(v, i, loss));
+    return item;
+}
+
 } // namespace
 
 AnalysisView::AnalysisView(QWidget *parent) : QWidget(parent)
@@ -205,7 +215,8 @@ QWidget *AnalysisView::buildSidePanel()
     m_approaches->setHorizontalHeaderLabels({tr("Approach"), tr("a (N ∝ C^a)"), tr("b (D ∝ C^b)"), tr("N_opt"), tr("D_opt"), tr("Loss")});
     m_approaches->verticalHeader()->hide();
     m_approaches->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_approaches->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_approaches->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_approaches->setToolTip(tr("Hover a value for its bootstrap interval"));
     m_approaches->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     m_approaches->setMaximumHeight(5 * (fontMetrics().height() + 6));
     predictLayout->addWidget(m_approaches);
@@ -217,8 +228,8 @@ QWidget *AnalysisView::buildSidePanel()
     m_table->setHorizontalHeaderLabels({tr("C (FLOPs)"), tr("Approach"), tr("N_opt"), tr("D_opt"), tr("D/N"), tr("Loss")});
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_table->setToolTip(tr("Hover a value for its bootstrap interval; the copied table carries the intervals"));
     m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     tableLayout->addWidget(m_table);
     auto *copyRow = new QHBoxLayout;
@@ -584,11 +595,11 @@ void AnalysisView::updatePrediction()
             a = m_analysis.isoFlop.nOpt.a;
             b = m_analysis.isoFlop.dOpt.a;
         }
-        const QStringList cells{r.approach, QString::number(a, 'f', 3), QString::number(b, 'f', 3),
-                                withInterval(r.params, r.paramsInterval, false), withInterval(r.tokens, r.tokensInterval, false),
-                                withInterval(r.loss, r.lossInterval, true)};
+        const QList<QTableWidgetItem *> cells{new QTableWidgetItem(r.approach), new QTableWidgetItem(QString::number(a, 'f', 3)),
+                                              new QTableWidgetItem(QString::number(b, 'f', 3)), valueItem(r.params, r.paramsInterval, false),
+                                              valueItem(r.tokens, r.tokensInterval, false), valueItem(r.loss, r.lossInterval, true)};
         for (int col = 0; col < cells.size(); ++col) {
-            auto *item = new QTableWidgetItem(cells[col]);
+            QTableWidgetItem *item = cells[col];
             if (r.approach == headline) {
                 QFont font = item->font();
                 font.setBold(true);
@@ -605,11 +616,12 @@ void AnalysisView::updateTables()
     m_table->setRowCount(int(rows.size()));
     for (int i = 0; i < rows.size(); ++i) {
         const TableRow &r = rows[i];
-        const QStringList cells{sci(r.flops), r.approach, withInterval(r.params, r.paramsInterval, false),
-                                withInterval(r.tokens, r.tokensInterval, false), QString::number(r.tokens / r.params, 'f', 1),
-                                withInterval(r.loss, r.lossInterval, true)};
+        const QList<QTableWidgetItem *> cells{new QTableWidgetItem(sci(r.flops)), new QTableWidgetItem(r.approach),
+                                              valueItem(r.params, r.paramsInterval, false), valueItem(r.tokens, r.tokensInterval, false),
+                                              new QTableWidgetItem(QString::number(r.tokens / r.params, 'f', 1)),
+                                              valueItem(r.loss, r.lossInterval, true)};
         for (int col = 0; col < cells.size(); ++col)
-            m_table->setItem(i, col, new QTableWidgetItem(cells[col]));
+            m_table->setItem(i, col, cells[col]);
     }
     m_excluded->clear();
     for (const QString &entry : m_analysis.excluded) {
