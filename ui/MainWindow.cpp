@@ -69,6 +69,10 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_planner, &PlannerPanel::statusMessage, this, &MainWindow::setRunning);
     connect(m_analysis, &AnalysisView::statusMessage, this, &MainWindow::setRunning);
     connect(m_planner, &PlannerPanel::planSaved, this, [this] { m_analysis->refresh(); });
+    connect(m_planner, &PlannerPanel::studyFolderChosen, this, [this](const QString &dir) {
+        if (QFileInfo(dir).absoluteFilePath() != m_studyDir)
+            openStudy(dir);
+    });
 
     QSettings settings;
     if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
@@ -114,11 +118,7 @@ void MainWindow::createActions()
     m_recentMenu = file->addMenu(themeIcon(QStringLiteral("document-open-recent"), QStyle::SP_DirIcon), tr("Open &Recent"));
     updateRecentMenu();
     file->addSeparator();
-    QAction *save = file->addAction(themeIcon(QStringLiteral("document-save"), QStyle::SP_DialogSaveButton), tr("&Save Plan"), this, [this] {
-        QString error;
-        if (!m_planner->savePlan(&error))
-            QMessageBox::warning(this, tr("Save plan"), error);
-    });
+    QAction *save = file->addAction(themeIcon(QStringLiteral("document-save"), QStyle::SP_DialogSaveButton), tr("&Save Plan"), m_planner, &PlannerPanel::savePlanInteractively);
     save->setShortcut(QKeySequence::Save);
     QAction *saveAs = file->addAction(themeIcon(QStringLiteral("document-save-as"), QStyle::SP_DialogSaveButton), tr("Save Study &As…"), this, &MainWindow::saveStudyAsDialog);
     saveAs->setShortcut(QKeySequence::SaveAs);

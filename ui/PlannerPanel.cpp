@@ -396,11 +396,7 @@ QWidget *PlannerPanel::buildPreview()
     m_saveButton->setToolTip(tr("Write sweep.json into the study folder"));
     buttons->addWidget(m_saveButton);
     layout->addLayout(buttons);
-    connect(m_saveButton, &QPushButton::clicked, this, [this] {
-        QString error;
-        if (!savePlan(&error))
-            QMessageBox::warning(this, tr("Save plan"), error);
-    });
+    connect(m_saveButton, &QPushButton::clicked, this, &PlannerPanel::savePlanInteractively);
     return panel;
 }
 
@@ -672,6 +668,27 @@ void PlannerPanel::prepareData()
     m_dataStatus->setText(tr("Starting flopsfit-tokenize…"));
     m_preparer->start(m_studyDir, m_plan.spec);
     updateDataPicker();
+}
+
+void PlannerPanel::savePlanInteractively()
+{
+    if (m_studyDir.isEmpty()) {
+        // No study yet: the plan starts one in a folder of the user's choice.
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Choose a folder for the new study"));
+        if (dir.isEmpty())
+            return;
+        if (QFileInfo::exists(StudyPaths(dir).sweep())) {
+            QMessageBox::warning(this, tr("Save plan"), tr("%1 already holds a study; open it with File → Open Study.").arg(dir));
+            return;
+        }
+        m_studyDir = dir;
+    }
+    QString error;
+    if (!savePlan(&error)) {
+        QMessageBox::warning(this, tr("Save plan"), error);
+        return;
+    }
+    Q_EMIT studyFolderChosen(m_studyDir);
 }
 
 bool PlannerPanel::savePlan(QString *error)

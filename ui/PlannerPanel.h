@@ -56,6 +56,8 @@ public:
     // Writes <study>/sweep.json through core. Returns false with a message when the form is
     // invalid or no study is open.
     bool savePlan(QString *error = nullptr);
+    // Save plan as the button does it: asks for a study folder first when none is open.
+    void savePlanInteractively();
 
     DataPreparer *dataPreparer() const { return m_preparer; }
     // Prepares the data the form's data section asks for into <study>/data.
@@ -64,6 +66,7 @@ public:
 Q_SIGNALS:
     void planChanged();                   // the form holds a new valid plan
     void planSaved(const QString &path);
+    void studyFolderChosen(const QString &studyDir); // after an interactive save
     void statusMessage(const QString &message);
 
 protected:
