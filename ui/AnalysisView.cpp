@@ -299,9 +299,24 @@ void AnalysisView::setStudyDir(const QString &studyDir)
     if (QFileInfo::exists(StudyPaths(studyDir).results()))
         m_files->addPath(StudyPaths(studyDir).results());
     m_haveAnalysis = false;
+    m_analysis = StudyAnalysis();
+    m_results.clear();
     m_targetFlops = 0;
     m_approachSet = false;
     m_bootstrap = -1;
+    // Nothing of the previous study stays on screen while the new one is fitted.
+    for (int f = 0; f < kFigureCount; ++f) {
+        while (QLayoutItem *item = m_figureLayouts[f]->takeAt(0)) {
+            delete item->widget();
+            delete item;
+        }
+        m_charts[f].clear();
+    }
+    m_prediction->clear();
+    m_approaches->setRowCount(0);
+    m_table->setRowCount(0);
+    m_excluded->clear();
+    m_message->setText(tr("Fitting %1…").arg(studyDir));
     refresh();
 }
 
@@ -327,6 +342,7 @@ void AnalysisView::refresh()
     const QString dir = m_studyDir;
     m_watcher.setFuture(QtConcurrent::run([dir, options]() {
         Job job;
+        job.studyDir = dir;
         try {
             job.results = readResults(StudyPaths(dir));
             job.analysis = analyzeStudy(dir, options);
@@ -356,6 +372,12 @@ QVector<double> AnalysisView::tableTargets() const
 void AnalysisView::onFitFinished()
 {
     Job job = m_watcher.result();
+    if (job.studyDir != m_studyDir) {
+        // A fit of the study that was open before: the open one is fitted next.
+        m_again = false;
+        refresh();
+        return;
+    }
     if (job.ok) {
         m_analysis = std::move(job.analysis);
         m_results = std::move(job.results);
@@ -551,7 +573,7 @@ void AnalysisView::setTargetFlops(double flops)
 
 void AnalysisView::setBootstrapSamples(int samples)
 {
-    if (samples == m_analysis.bootstrap.requested && m_bootstrap >= 0)
+    if (m_haveAnalysis && samples == m_analysis.bootstrap.requested)
         return;
     m_bootstrap = samples;
     refresh();

@@ -79,6 +79,7 @@ protected:
 
 private:
     struct Job {
+        QString studyDir;
         bool ok = false;
         QString error;
         StudyAnalysis analysis;
