@@ -461,7 +461,32 @@ void AnalysisView::rebuildCharts()
     }
     m_tabs->setTabEnabled(int(Figure::Parametric), m_analysis.haveParametric);
 
-    // The IsoFLOP chart: runs are clickable, and the runs left out are drawn as grey crosses.
+    // The parametric chart's runs are clickable too: the nearest run in (ln N, ln D) is left out.
+    QScatterSeries *parametricRuns = nullptr;
+    for (QChart *chart : m_charts[int(Figure::Parametric)]) {
+        for (QAbstractSeries *s : chart->series()) {
+            if (s->name() == QLatin1String("runs"))
+                parametricRuns = qobject_cast<QScatterSeries *>(s);
+        }
+    }
+    if (parametricRuns) {
+        connect(parametricRuns, &QScatterSeries::clicked, this, [this](const QPointF &p) {
+            QString best;
+            double bestDistance = 1e300;
+            for (const FitPoint &f : m_analysis.used) {
+                const double d = f.tokens > 0 ? f.tokens : f.budget / (6 * f.params);
+                const double distance = std::abs(std::log(f.params / p.x())) + std::abs(std::log(d / p.y()));
+                if (distance < bestDistance) {
+                    bestDistance = distance;
+                    best = f.id;
+                }
+            }
+            if (!best.isEmpty())
+                setRunExcluded(best, true);
+        });
+    }
+
+    // The IsoFLOP chart: runs are clickable, and the runs left out are drawn as grey squares.
     const QList<QChart *> iso = m_charts[int(Figure::IsoFlop)];
     if (iso.isEmpty())
         return;

@@ -258,6 +258,21 @@ private Q_SLOTS:
         QVERIFY(readFitOverrides(m_study.path()).exclude.isEmpty());
         QCOMPARE(readFitOverrides(m_study.path()).include, QStringList{bestId});
         QCOMPARE(view.analysis().isoFlop.nOpt.a, before.isoFlop.nOpt.a);
+
+        // A run clicked in the parametric chart (N, D) is left out too.
+        QScatterSeries *runs = seriesNamed(view.charts(AnalysisView::Figure::Parametric).first(), QStringLiteral("runs"));
+        QVERIFY(runs);
+        const QPointF clicked = runs->at(3);
+        QString clickedId;
+        for (const FitPoint &p : view.analysis().used) {
+            if (p.params == clicked.x() && p.tokens == clicked.y())
+                clickedId = p.id;
+        }
+        QVERIFY(!clickedId.isEmpty());
+        Q_EMIT runs->clicked(clicked);
+        QVERIFY(updated.wait(180000));
+        QVERIFY(view.analysis().forcedOut.contains(clickedId));
+        QVERIFY(readFitOverrides(m_study.path()).exclude.contains(clickedId));
     }
 
     void analysisRefitsWhenRunsFinish()
