@@ -30,6 +30,7 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
+#include <QToolBar>
 #include <QVBoxLayout>
 
 namespace flopsfit::ui {
@@ -146,6 +147,15 @@ void MainWindow::createActions()
     view->addSeparator();
     QAction *refit = view->addAction(themeIcon(QStringLiteral("view-refresh"), QStyle::SP_BrowserReload), tr("&Refit"), m_analysis, &AnalysisView::refresh);
     refit->setShortcut(QKeySequence::Refresh);
+
+    QToolBar *bar = addToolBar(tr("Study"));
+    bar->setObjectName(QStringLiteral("studyToolBar")); // for saveState / restoreState
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    bar->addAction(newStudy);
+    bar->addAction(open);
+    bar->addAction(save);
+    bar->addSeparator();
+    bar->addAction(exportAll);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     QAction *aboutAction = help->addAction(themeIcon(QStringLiteral("help-about"), QStyle::SP_MessageBoxInformation), tr("&About flops-fit"), this, &MainWindow::about);
