@@ -4,6 +4,7 @@
 #include "fit/ChinchillaTable.h"
 #include "fit/ResultsCsv.h"
 #include "fit/StudyAnalysis.h"
+#include "plan/Presets.h"
 #include "plan/SweepConfig.h"
 #include "plan/SweepPlan.h"
 #include "train/SlurmJob.h"
@@ -495,28 +496,6 @@ SweepOptions sweepOptions(const QCommandLineParser &p, const Options &o, const Q
     s.threadsPerRun = toInt(p, o.threads, command);
     s.concurrency = toInt(p, o.concurrency, command);
     return s;
-}
-
-// A preset is a file path, or the name of a shipped preset ("demo", "cpu_fast"), looked up in
-// $FLOPSFIT_PRESETS, the installed share/flopsfit/presets, and the source tree's presets/ (for a
-// build that is run from its build folder).
-QString resolvePreset(const QString &preset)
-{
-    if (QFileInfo::exists(preset) || preset.contains(QLatin1Char('/')) || preset.endsWith(QLatin1String(".jsonc")))
-        return preset;
-    const QString appDir = QCoreApplication::applicationDirPath();
-    QStringList dirs;
-    if (!qEnvironmentVariableIsEmpty("FLOPSFIT_PRESETS"))
-        dirs.append(qEnvironmentVariable("FLOPSFIT_PRESETS"));
-    dirs += {QDir::cleanPath(appDir + QStringLiteral("/../share/flopsfit/presets")),
-             QStringLiteral(FLOPSFIT_SOURCE_PRESETS)};
-    for (const QString &dir : dirs) {
-        const QString path = QDir(dir).filePath(preset + QStringLiteral(".jsonc"));
-        if (QFileInfo::exists(path))
-            return path;
-    }
-    throw InputError(QStringLiteral("preset '%1': no such file, and no shipped preset of that name in %2")
-                         .arg(preset, dirs.join(QStringLiteral(", "))));
 }
 
 FitRequest fitRequest(const QCommandLineParser &p, const Options &o, const QString &command, bool analyzeCommand = false)

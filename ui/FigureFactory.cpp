@@ -6,6 +6,7 @@
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QLogValueAxis>
+#include <QPalette>
 #include <QPen>
 #include <QScatterSeries>
 #include <QValueAxis>
@@ -60,6 +61,32 @@ void applyStyle(QChart *chart, FigureStyle style)
         axis->setTitleFont(label);
         axis->setMinorGridLineColor(QColor(0, 0, 0, 14));
         axis->setGridLineColor(QColor(0, 0, 0, 40));
+    }
+}
+
+void followPalette(QChart *chart, const QPalette &pal)
+{
+    chart->setBackgroundBrush(pal.base());
+    chart->setTitleBrush(pal.text());
+    chart->legend()->setLabelColor(pal.text().color());
+    QColor grid = pal.text().color();
+    grid.setAlpha(40);
+    QColor minor = grid;
+    minor.setAlpha(14);
+    for (QAbstractAxis *axis : chart->axes()) {
+        axis->setLabelsBrush(pal.text());
+        axis->setTitleBrush(pal.text());
+        axis->setGridLineColor(grid);
+        axis->setMinorGridLineColor(minor);
+        axis->setLinePenColor(grid);
+    }
+    // On a dark background the darkest budget colours would vanish: lighten them.
+    if (pal.base().color().lightness() < 128) {
+        for (QAbstractSeries *series : chart->series()) {
+            auto *xy = qobject_cast<QXYSeries *>(series);
+            if (xy && xy->color().lightness() < 90)
+                xy->setColor(xy->color().lighter(220));
+        }
     }
 }
 

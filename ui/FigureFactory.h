@@ -6,6 +6,7 @@
 #include <QString>
 
 class QChart;
+class QPalette;
 
 namespace flopsfit::ui {
 
@@ -28,5 +29,9 @@ QChart *makeTokensPerParamChart(const StudyAnalysis &analysis, FigureStyle style
 QChart *makeParametricChart(const StudyAnalysis &analysis, FigureStyle style);
 
 void applyStyle(QChart *chart, FigureStyle style);
+
+// On screen: draws a chart's background, text and grid in the widget palette (so dark mode
+// works) and keeps the series' colours. Exported figures keep their style's white paper.
+void followPalette(QChart *chart, const QPalette &palette);
 
 } // namespace flopsfit::ui
