@@ -1,0 +1,213 @@
+// bench_ui: the training dashboard under load.
+//   bench_ui [--runs-per-budget 10] [--points 20000] [--seconds 10] [--repeats 5]
+// 1. Redraw time of the loss plot holding 50 runs × 20,000 points while a simulated sweep trains
+//    in the background (2 runs at a time, each writing 20,000 metrics lines): median and max.
+//    Target < 16 ms.
+// 2. Event-loop stall over the same window: a 5 ms timer records how late it fires; p99 and max.
+//    Target < 50 ms.
+// 3. Time from process start to the dashboard window shown, with the study open (a child
+//    process per repeat): median. Target < 1.5 s.
+// bench_ui --open STUDY shows the dashboard on a study folder (for a look while developing).
+#include "LossPlot.h"
+#include "SweepController.h"
+#include "TrainingDashboard.h"
+#include "plan/SweepConfig.h"
+#include "train/SweepRunner.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTimer>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+using namespace flopsfit;
+
+namespace {
+
+double percentile(QVector<double> v, double p)
+{
+    if (v.isEmpty())
+        return std::nan("");
+    std::sort(v.begin(), v.end());
+    const int i = std::clamp(int(std::ceil(p * v.size())) - 1, 0, int(v.size()) - 1);
+    return v[i];
+}
+
+SweepPlan planStudy(const QString &dir, int perBudget, int points)
+{
+    const QJsonObject config = loadSweepConfig(
+        QStringLiteral(FLOPSFIT_PRESETS "/demo.jsonc"),
+        {QStringLiteral("compute.budgets=5"), QStringLiteral("model.sizes_per_budget=%1").arg(perBudget),
+         QStringLiteral("model.max_tokens_per_param=400"), QStringLiteral("simulated.log_points=%1").arg(points)});
+    const SweepPlan plan = planSweep(SweepSpec::fromConfig(config, QStringLiteral("bench")));
+    savePlan(plan, StudyPaths(dir).sweep());
+    return plan;
+}
+
+// Curves as a run that stopped halfway would have left them: `points` lines each.
+void writeCurves(const SweepPlan &plan, const QString &dir, int points)
+{
+    const StudyPaths paths(dir);
+    for (const RunSpec &run : plan.runs) {
+        QDir().mkpath(paths.runDir(run.id));
+        QFile f(paths.metrics(run.id));
+        if (!f.open(QIODevice::WriteOnly))
+            qFatal("cannot write %s", qPrintable(f.fileName()));
+        QByteArray out;
+        const double v = std::log(double(run.shape.vocab_size));
+        for (int i = 1; i <= points; ++i) {
+            const double step = double(run.steps) * i / points;
+            const double loss = 2.0 + (v - 2.0) / std::sqrt(1.0 + 0.05 * i) + 0.02 * std::sin(i * 0.7);
+            out += QStringLiteral("{\"step\":%1,\"tokens\":%2,\"flops\":%3,\"loss\":%4,\"wall_seconds\":%5}\n")
+                       .arg(step, 0, 'g', 10)
+                       .arg(run.tokens * i / points, 0, 'g', 10)
+                       .arg(run.flops * i / points, 0, 'g', 10)
+                       .arg(loss, 0, 'g', 8)
+                       .arg(i * 0.01, 0, 'g', 8)
+                       .toUtf8();
+        }
+        f.write(out);
+    }
+}
+
+int startupChild(const QString &study)
+{
+    QElapsedTimer sinceMain;
+    sinceMain.start();
+    TrainingDashboard dashboard;
+    dashboard.resize(1400, 900);
+    dashboard.openStudy(study);
+    dashboard.show();
+    // Shown = the first frame painted.
+    QTimer::singleShot(0, &dashboard, [&]() {
+        dashboard.repaint();
+        std::printf("shown %.1f\n", sinceMain.nsecsElapsed() / 1e6);
+        std::fflush(stdout);
+        QCoreApplication::quit();
+    });
+    return QApplication::exec();
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QApplication app(argc, argv);
+    QCommandLineParser parser;
+    parser.addHelpOption();
+    parser.addOption({QStringLiteral("runs-per-budget"), QStringLiteral("Model sizes per budget (5 budgets)."),
+                      QStringLiteral("n"), QStringLiteral("10")});
+    parser.addOption({QStringLiteral("points"), QStringLiteral("Points per curve."), QStringLiteral("n"),
+                      QStringLiteral("20000")});
+    parser.addOption({QStringLiteral("seconds"), QStringLiteral("Seconds of live training measured."),
+                      QStringLiteral("s"), QStringLiteral("10")});
+    parser.addOption({QStringLiteral("repeats"), QStringLiteral("Start-up measurements."), QStringLiteral("n"),
+                      QStringLiteral("5")});
+    parser.addOption({QStringLiteral("startup-child"), QStringLiteral("(internal)"), QStringLiteral("study")});
+    parser.addOption({QStringLiteral("open"), QStringLiteral("Show the dashboard on a study folder."),
+                      QStringLiteral("study")});
+    parser.process(app);
+    if (parser.isSet(QStringLiteral("startup-child")))
+        return startupChild(parser.value(QStringLiteral("startup-child")));
+    if (parser.isSet(QStringLiteral("open"))) {
+        TrainingDashboard dashboard;
+        dashboard.resize(1400, 900);
+        if (!dashboard.openStudy(parser.value(QStringLiteral("open"))))
+            return 2;
+        dashboard.show();
+        return QApplication::exec();
+    }
+
+    const int perBudget = parser.value(QStringLiteral("runs-per-budget")).toInt();
+    const int points = parser.value(QStringLiteral("points")).toInt();
+    const int seconds = parser.value(QStringLiteral("seconds")).toInt();
+    const int repeats = parser.value(QStringLiteral("repeats")).toInt();
+
+    QTemporaryDir dir;
+    const SweepPlan plan = planStudy(dir.path(), perBudget, points);
+    writeCurves(plan, dir.path(), points);
+
+    // 3. Start-up, before this process loads anything heavier.
+    QVector<double> startup, startupInside;
+    for (int i = 0; i < repeats; ++i) {
+        QProcess child;
+        QElapsedTimer t;
+        t.start();
+        child.start(QCoreApplication::applicationFilePath(),
+                    {QStringLiteral("--startup-child"), dir.path()});
+        if (!child.waitForFinished(60000) || child.exitCode() != 0)
+            qFatal("start-up child failed: %s", child.readAllStandardError().constData());
+        const double ms = t.nsecsElapsed() / 1e6;
+        const QByteArray out = child.readAllStandardOutput();
+        startupInside << out.mid(out.indexOf("shown ") + 6).trimmed().toDouble();
+        startup << ms;
+    }
+
+    // 1 + 2. The dashboard with every curve loaded, while the sweep trains.
+    QElapsedTimer loadTimer;
+    loadTimer.start();
+    TrainingDashboard dashboard;
+    dashboard.resize(1400, 900);
+    dashboard.openStudy(dir.path());
+    dashboard.show();
+    const double loadMs = loadTimer.nsecsElapsed() / 1e6;
+    LossPlot *plot = dashboard.lossPlot();
+    qint64 totalPoints = 0;
+    for (const RunSpec &run : plan.runs)
+        totalPoints += plot->pointCount(run.id);
+
+    dashboard.controller()->setConcurrency(2);
+    dashboard.startAll();
+
+    QVector<double> redraw, lateness;
+    QElapsedTimer tick;
+    QTimer stall;
+    stall.setTimerType(Qt::PreciseTimer);
+    stall.setInterval(5);
+    QObject::connect(&stall, &QTimer::timeout, [&]() {
+        const double ms = tick.nsecsElapsed() / 1e6;
+        tick.restart();
+        lateness << std::max(0.0, ms - 5.0);
+    });
+    QTimer paint;
+    paint.setInterval(50);
+    QObject::connect(&paint, &QTimer::timeout, [&]() {
+        QElapsedTimer t;
+        t.start();
+        plot->repaint();
+        redraw << t.nsecsElapsed() / 1e6;
+    });
+    tick.start();
+    stall.start();
+    paint.start();
+    QTimer::singleShot(seconds * 1000, &app, &QCoreApplication::quit);
+    QApplication::exec();
+    stall.stop();
+    paint.stop();
+    const int done = dashboard.runsModel()->count(RunRow::State::Done);
+    qint64 pointsAtEnd = 0;
+    for (const RunSpec &run : plan.runs)
+        pointsAtEnd += plot->pointCount(run.id);
+    dashboard.requestStopForClose();
+
+    std::printf("bench_ui: %d runs x %d points (%lld points loaded in %.0f ms; %lld at the end; "
+                "%d runs finished while measuring, 2 at a time)\n",
+                int(plan.runs.size()), points, (long long)totalPoints, loadMs, (long long)pointsAtEnd, done);
+    std::printf("redraw (repaint of the loss plot, %d frames): median %.2f ms, max %.2f ms   [target < 16 ms]\n",
+                int(redraw.size()), percentile(redraw, 0.5), percentile(redraw, 1.0));
+    std::printf("event-loop stall (5 ms timer lateness, %d ticks): median %.2f ms, p99 %.2f ms, max %.2f ms"
+                "   [target p99 < 50 ms]\n",
+                int(lateness.size()), percentile(lateness, 0.5), percentile(lateness, 0.99),
+                percentile(lateness, 1.0));
+    std::printf("start-up to first frame, dashboard with the study open (%d runs): median %.0f ms "
+                "(process start to exit), %.0f ms inside main   [target < 1500 ms]\n",
+                repeats, percentile(startup, 0.5), percentile(startupInside, 0.5));
+    return 0;
+}
