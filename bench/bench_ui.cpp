@@ -18,6 +18,7 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -77,6 +78,50 @@ void writeCurves(const SweepPlan &plan, const QString &dir, int points)
     }
 }
 
+// Repaint time of a bare plot holding the curves, per drawing setting (no training).
+void staticRedraw(int runs, int points)
+{
+    LossPlot plot;
+    plot.resize(1400, 600);
+    for (int r = 0; r < runs; ++r) {
+        const QString id = QString::number(r);
+        plot.addSeries(id, id, QColor::fromHsv((r * 37) % 360, 200, 200));
+        QVector<MetricPoint> pts(points);
+        for (int i = 0; i < points; ++i) {
+            pts[i].step = i + 1;
+            pts[i].loss = 2.0 + r * 0.01 + 8.0 / std::sqrt(1.0 + 0.05 * i) + 0.02 * std::sin(i * 0.7);
+        }
+        plot.appendPoints(id, pts);
+    }
+    auto measure = [&plot](const char *what) {
+        QVector<double> full, cached;
+        const QRectF view = plot.viewRect();
+        for (int i = 0; i < 10; ++i) {
+            // A new view (zoom, pan, a wider range) draws every curve again.
+            const double f = 1.0 - 0.002 * (i + 1);
+            plot.zoomTo(QRectF(view.x(), view.y(), view.width() * f, view.height() * f));
+            QElapsedTimer t;
+            t.start();
+            plot.grab(); // paints the widget into a pixmap, as a repaint paints into the window
+            full << t.nsecsElapsed() / 1e6;
+            t.start();
+            plot.grab();
+            cached << t.nsecsElapsed() / 1e6;
+        }
+        plot.resetView();
+        std::printf("static redraw, %s: every curve drawn: median %.2f ms, max %.2f ms; nothing changed: "
+                    "median %.2f ms\n",
+                    what, percentile(full, 0.5), percentile(full, 1.0), percentile(cached, 0.5));
+    };
+    measure("smoothing 0.6 (raw faded behind)");
+    plot.setSmoothing(0);
+    measure("smoothing 0 (raw only)");
+    plot.setSmoothing(0.6);
+    plot.setLogX(true);
+    plot.setLogY(true);
+    measure("smoothing 0.6, log x and y");
+}
+
 int startupChild(const QString &study)
 {
     QElapsedTimer sinceMain;
@@ -113,6 +158,7 @@ int main(int argc, char **argv)
     parser.addOption({QStringLiteral("startup-child"), QStringLiteral("(internal)"), QStringLiteral("study")});
     parser.addOption({QStringLiteral("open"), QStringLiteral("Show the dashboard on a study folder."),
                       QStringLiteral("study")});
+    parser.addOption({QStringLiteral("static-only"), QStringLiteral("Only the repaint of a bare plot, per setting.")});
     parser.process(app);
     if (parser.isSet(QStringLiteral("startup-child")))
         return startupChild(parser.value(QStringLiteral("startup-child")));
@@ -129,6 +175,10 @@ int main(int argc, char **argv)
     const int points = parser.value(QStringLiteral("points")).toInt();
     const int seconds = parser.value(QStringLiteral("seconds")).toInt();
     const int repeats = parser.value(QStringLiteral("repeats")).toInt();
+
+    staticRedraw(50, parser.value(QStringLiteral("points")).toInt());
+    if (parser.isSet(QStringLiteral("static-only")))
+        return 0;
 
     QTemporaryDir dir;
     const SweepPlan plan = planStudy(dir.path(), perBudget, points);
@@ -157,11 +207,26 @@ int main(int argc, char **argv)
     dashboard.resize(1400, 900);
     dashboard.openStudy(dir.path());
     dashboard.show();
-    const double loadMs = loadTimer.nsecsElapsed() / 1e6;
     LossPlot *plot = dashboard.lossPlot();
-    qint64 totalPoints = 0;
-    for (const RunSpec &run : plan.runs)
-        totalPoints += plot->pointCount(run.id);
+    auto loaded = [&]() {
+        qint64 n = 0;
+        for (const RunSpec &run : plan.runs)
+            n += plot->pointCount(run.id);
+        return n;
+    };
+    {
+        // The curves load in the background; wait for all of them.
+        QEventLoop wait;
+        QTimer poll;
+        QObject::connect(&poll, &QTimer::timeout, [&]() {
+            if (loaded() >= qint64(plan.runs.size()) * points || loadTimer.elapsed() > 120000)
+                wait.quit();
+        });
+        poll.start(10);
+        wait.exec();
+    }
+    const double loadMs = loadTimer.nsecsElapsed() / 1e6;
+    const qint64 totalPoints = loaded();
 
     dashboard.controller()->setConcurrency(2);
     dashboard.startAll();
@@ -192,9 +257,7 @@ int main(int argc, char **argv)
     stall.stop();
     paint.stop();
     const int done = dashboard.runsModel()->count(RunRow::State::Done);
-    qint64 pointsAtEnd = 0;
-    for (const RunSpec &run : plan.runs)
-        pointsAtEnd += plot->pointCount(run.id);
+    const qint64 pointsAtEnd = loaded();
     dashboard.requestStopForClose();
 
     std::printf("bench_ui: %d runs x %d points (%lld points loaded in %.0f ms; %lld at the end; "

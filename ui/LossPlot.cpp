@@ -125,7 +125,7 @@ QVector<double> LossPlot::ema(const QVector<double> &values, double weight)
 }
 
 QVector<int> LossPlot::minMaxDownsample(const double *x, const double *y, int count, double x0,
-                                        double x1, int columns)
+                                        double x1, int columns, double flatSpan)
 {
     QVector<int> out;
     if (count <= 0 || columns <= 0 || !(x1 > x0))
@@ -137,6 +137,10 @@ QVector<int> LossPlot::minMaxDownsample(const double *x, const double *y, int co
     auto flush = [&]() {
         if (first < 0)
             return;
+        if (y[hi] - y[lo] <= flatSpan) {
+            out.append(last);
+            return;
+        }
         int idx[4] = {first, lo, hi, last};
         std::sort(idx, idx + 4);
         for (int k = 0; k < 4; ++k) {
@@ -227,6 +231,7 @@ void LossPlot::appendPoints(const QString &id, const QVector<MetricPoint> &point
         s.smooth.append(debias > 0 ? s.emaSum / debias : p.loss);
     }
     appendAxes(s, from);
+    ++s.revision;
     requestRedraw();
 }
 
@@ -244,6 +249,7 @@ void LossPlot::clearPoints(const QString &id)
     s.emaCount = 0;
     s.wallOffset = s.lastWall = 0;
     rebuildAxes(s);
+    ++s.revision;
     requestRedraw();
 }
 
@@ -477,8 +483,10 @@ void LossPlot::drawCurve(QPainter &p, const Series &s, const QVector<double> &ys
     }
     if (hi - lo <= 0)
         return;
+    // Columns whose points lie within one pixel row are drawn as one point.
     const QVector<int> keep = minMaxDownsample(s.ax.constData() + lo, ys.constData() + lo, hi - lo,
-                                               view.left(), view.right(), plot.width());
+                                               view.left(), view.right(), plot.width(),
+                                               view.height() / plot.height());
     if (keep.isEmpty())
         return;
     const double sx = plot.width() / view.width(), sy = plot.height() / view.height();
@@ -496,7 +504,7 @@ void LossPlot::drawCurve(QPainter &p, const Series &s, const QVector<double> &ys
         p.drawPolyline(pts.constData(), int(pts.size()));
 }
 
-void LossPlot::paintPlot(QPainter &p, const QRect &r, bool interactive) const
+void LossPlot::paintPlot(QPainter &p, const QRect &r, bool interactive, const QVector<bool> *skip) const
 {
     const Layout l = layoutIn(r);
     const QRect plot = l.plot;
@@ -540,23 +548,7 @@ void LossPlot::paintPlot(QPainter &p, const QRect &r, bool interactive) const
                m_logY ? QStringLiteral("loss (log)") : QStringLiteral("loss"));
     p.restore();
 
-    // Curves: the raw one faded behind the smoothed one.
-    p.save();
-    p.setClipRect(plot.adjusted(1, 1, -1, -1));
-    const bool smoothing = m_smoothing > 0;
-    for (const Series &s : m_series) {
-        if (!s.visible || s.ax.isEmpty())
-            continue;
-        QColor faded = s.color;
-        if (smoothing) {
-            faded.setAlphaF(0.25);
-            p.setRenderHint(QPainter::Antialiasing, false);
-            drawCurve(p, s, s.ay, plot, view, QPen(faded, 1));
-        }
-        p.setRenderHint(QPainter::Antialiasing, true);
-        drawCurve(p, s, smoothing ? s.ays : s.ay, plot, view, QPen(s.color, 1.5));
-    }
-    p.restore();
+    paintCurves(p, plot, view, skip, false);
 
     // Legend: one row per run; a hidden run is drawn struck through.
     p.save();
@@ -583,9 +575,36 @@ void LossPlot::paintPlot(QPainter &p, const QRect &r, bool interactive) const
         }
     }
     p.restore();
+}
 
-    if (!interactive)
-        return;
+void LossPlot::paintCurves(QPainter &p, const QRect &plot, const QRectF &view, const QVector<bool> *select,
+                           bool selected) const
+{
+    // The raw curve faded behind the smoothed one.
+    p.save();
+    p.setClipRect(plot.adjusted(1, 1, -1, -1));
+    const bool smoothing = m_smoothing > 0;
+    for (int i = 0; i < int(m_series.size()); ++i) {
+        const Series &s = m_series[size_t(i)];
+        if (!s.visible || s.ax.isEmpty() || (select && select->value(i) != selected))
+            continue;
+        QColor faded = s.color;
+        if (smoothing) {
+            faded.setAlphaF(0.25);
+            p.setRenderHint(QPainter::Antialiasing, false);
+            drawCurve(p, s, s.ay, plot, view, QPen(faded, 1));
+        }
+        // A 1-pixel pen keeps Qt on its fast cosmetic stroker; wider ones are far slower.
+        p.setRenderHint(QPainter::Antialiasing, true);
+        drawCurve(p, s, smoothing ? s.ays : s.ay, plot, view, QPen(s.color, 1.0));
+    }
+    p.restore();
+}
+
+void LossPlot::paintOverlay(QPainter &p, const QRect &plot) const
+{
+    const QPalette pal = palette();
+    const QFontMetrics fm(p.fontMetrics());
     if (m_dragging) {
         QColor band = pal.color(QPalette::Highlight);
         p.setPen(band);
@@ -625,8 +644,48 @@ void LossPlot::paintEvent(QPaintEvent *)
 {
     QElapsedTimer timer;
     timer.start();
+    // The runs whose curves did not change since the last frame are drawn from a cached layer; the
+    // ones that change (those training) are drawn over it every frame. Any change of the view,
+    // size or settings, or a change to a run baked into the layer, rebuilds the layer.
+    const QRect plot = plotArea();
+    const qreal dpr = devicePixelRatioF();
+    QVector<int> changed;
+    for (int i = 0; i < int(m_series.size()); ++i) {
+        if (i >= m_layerRevision.size() || m_series[size_t(i)].revision != m_layerRevision[i])
+            changed << i;
+    }
+    QVector<bool> visible;
+    for (const Series &s : m_series)
+        visible << s.visible;
+    const LayerKey key{currentView(), size(), dpr, m_smoothing, m_logX, m_logY, int(m_xAxis), m_legendScroll,
+                       visible, palette().color(QPalette::Base).rgba()};
+    bool rebuild = m_layer.isNull() || !(key == m_layerKey) || m_layerRevision.size() != int(m_series.size());
+    for (int i : changed)
+        rebuild = rebuild || !m_layerLive.value(i);
+    if (rebuild) {
+        const bool settingsChanged = !(key == m_layerKey);
+        m_layerLive = QVector<bool>(int(m_series.size()), false);
+        if (!settingsChanged && changed.size() <= 8) {
+            for (int i : changed)
+                m_layerLive[i] = true;
+        }
+        m_layer = QImage(size() * dpr, QImage::Format_ARGB32_Premultiplied);
+        m_layer.setDevicePixelRatio(dpr);
+        QPainter lp(&m_layer);
+        lp.setFont(font());
+        paintPlot(lp, rect(), true, &m_layerLive);
+        m_layerKey = key;
+        m_layerRevision.resize(int(m_series.size()));
+        for (int i = 0; i < int(m_series.size()); ++i)
+            m_layerRevision[i] = m_series[size_t(i)].revision;
+    } else {
+        for (int i : changed)
+            m_layerRevision[i] = m_series[size_t(i)].revision;
+    }
     QPainter p(this);
-    paintPlot(p, rect(), true);
+    p.drawImage(0, 0, m_layer);
+    paintCurves(p, plot, key.view, &m_layerLive, true);
+    paintOverlay(p, plot);
     m_lastPaintMs = timer.nsecsElapsed() / 1e6;
 }
 

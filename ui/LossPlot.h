@@ -3,6 +3,7 @@
 
 #include <QColor>
 #include <QHash>
+#include <QImage>
 #include <QPoint>
 #include <QRect>
 #include <QTimer>
@@ -84,8 +85,9 @@ public:
     // Indices of the points to draw for one pixel column each of `columns` over [x0, x1]:
     // per column the first, the lowest, the highest and the last point, in index order. Points
     // left or right of the range share one bucket per side; points whose x or y is NaN are left out.
+    // A bucket whose y values span no more than `flatSpan` (e.g. one pixel) keeps its last point only.
     static QVector<int> minMaxDownsample(const double *x, const double *y, int count, double x0,
-                                         double x1, int columns);
+                                         double x1, int columns, double flatSpan = -1);
 
 Q_SIGNALS:
     void seriesVisibilityChanged(const QString &id, bool visible);
@@ -114,6 +116,23 @@ private:
         QVector<double> ax, ay, ays;
         double minX = 0, maxX = 0, minY = 0, maxY = 0; // of ax, ay; minX > maxX when empty
         bool monotonic = true;  // ax never decreases: the visible range is found by bisection
+        quint64 revision = 0;   // bumped whenever its points change
+    };
+    struct LayerKey {
+        QRectF view;
+        QSize size;
+        qreal dpr = 1;
+        double smoothing = 0;
+        bool logX = false, logY = false;
+        int xAxis = 0, legendScroll = 0;
+        QVector<bool> visible;
+        QRgb base = 0;
+        bool operator==(const LayerKey &o) const
+        {
+            return view == o.view && size == o.size && dpr == o.dpr && smoothing == o.smoothing &&
+                   logX == o.logX && logY == o.logY && xAxis == o.xAxis && legendScroll == o.legendScroll &&
+                   visible == o.visible && base == o.base;
+        }
     };
     struct Layout {
         QRect plot, legend;
@@ -128,7 +147,12 @@ private:
     Layout layoutIn(const QRect &r) const;
     QRect plotAreaIn(const QRect &r) const { return layoutIn(r).plot; }
     QRectF currentView() const;
-    void paintPlot(QPainter &p, const QRect &r, bool interactive) const;
+    // Everything but the hover readout; `skip` leaves out the runs it marks.
+    void paintPlot(QPainter &p, const QRect &r, bool interactive, const QVector<bool> *skip = nullptr) const;
+    // The curves of the runs whose `select` entry equals `selected` (all when select is null).
+    void paintCurves(QPainter &p, const QRect &plot, const QRectF &view, const QVector<bool> *select,
+                     bool selected) const;
+    void paintOverlay(QPainter &p, const QRect &plot) const;
     void drawCurve(QPainter &p, const Series &s, const QVector<double> &ys, const QRect &plot,
                    const QRectF &view, const QPen &pen) const;
     int legendIndexAt(const QPoint &pos) const;
@@ -146,6 +170,11 @@ private:
     QPoint m_pressPos, m_dragPos;
     bool m_dragging = false;
     QPoint m_hoverPos{-1, -1};
+    // The frame without the runs that are changing, and what it was drawn from.
+    QImage m_layer;
+    LayerKey m_layerKey;
+    QVector<quint64> m_layerRevision;
+    QVector<bool> m_layerLive; // runs left out of the layer, drawn over it every frame
 };
 
 } // namespace flopsfit

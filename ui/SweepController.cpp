@@ -1,6 +1,7 @@
 #include "SweepController.h"
 
 #include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QThread>
 
@@ -147,7 +148,12 @@ void SweepController::launch(const QString &runId)
             QMetaObject::invokeMethod(this, [this, runId, threads]() { Q_EMIT runStarted(runId, threads); },
                                       Qt::QueuedConnection);
         };
-        callbacks.progress = [this](const RunProgress &p) {
+        // At most ~20 progress reports a second per run reach the GUI thread, and always the last.
+        QElapsedTimer sinceReport;
+        callbacks.progress = [this, &sinceReport](const RunProgress &p) {
+            if (sinceReport.isValid() && sinceReport.elapsed() < 50 && p.step < p.totalSteps)
+                return;
+            sinceReport.start();
             QMetaObject::invokeMethod(this, [this, p]() { Q_EMIT runProgress(p); }, Qt::QueuedConnection);
         };
         RunResult last;

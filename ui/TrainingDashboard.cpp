@@ -23,6 +23,7 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QSysInfo>
+#include <QtConcurrent/QtConcurrentRun>
 #include <QTableView>
 #include <QThread>
 #include <QVBoxLayout>
@@ -60,6 +61,7 @@ TrainingDashboard::TrainingDashboard(QWidget *parent) : QWidget(parent)
     m_model = new RunsTableModel(this);
     buildUi();
 
+    connect(&m_reads, &QFutureWatcher<MetricsBatch>::finished, this, &TrainingDashboard::metricsRead);
     m_refreshTimer.setSingleShot(true);
     m_refreshTimer.setInterval(100);
     connect(&m_refreshTimer, &QTimer::timeout, this, &TrainingDashboard::refresh);
@@ -103,6 +105,8 @@ TrainingDashboard::TrainingDashboard(QWidget *parent) : QWidget(parent)
         // The attempt rewrites or extends its metrics; read them again from the start.
         m_plot->clearPoints(id);
         m_readers[id].reset();
+        if (m_reads.isRunning())
+            m_resetPending.insert(id);
         m_metricsDirty.insert(id);
         scheduleRefresh(false);
     });
@@ -133,6 +137,7 @@ TrainingDashboard::~TrainingDashboard()
 {
     m_controller->blockSignals(true);
     m_controller->stopAndWait();
+    m_reads.waitForFinished();
 }
 
 void TrainingDashboard::buildUi()
@@ -296,6 +301,9 @@ bool TrainingDashboard::openStudy(const QString &studyDir)
     m_model->setRuns(plan.runs);
     m_plot->removeAllSeries();
     m_readers.clear();
+    m_metricsDirty.clear();
+    m_resetPending.clear();
+    ++m_generation;
     const StudyPaths paths(m_studyDir);
     QHash<int, int> sizesPerBudget, sizeIndex;
     for (const RunSpec &run : plan.runs)
@@ -338,10 +346,44 @@ void TrainingDashboard::refresh()
         updateWatches();
         readStatus();
     }
-    const QSet<QString> dirty = std::exchange(m_metricsDirty, {});
-    for (const QString &id : dirty)
-        readMetrics(id);
+    startMetricsRead();
     updateSummary();
+}
+
+void TrainingDashboard::startMetricsRead()
+{
+    if (m_reads.isRunning() || m_metricsDirty.isEmpty())
+        return;
+    MetricsBatch batch;
+    batch.generation = m_generation;
+    for (const QString &id : std::exchange(m_metricsDirty, {})) {
+        const auto it = m_readers.constFind(id);
+        if (it != m_readers.constEnd())
+            batch.readers.insert(id, *it);
+    }
+    // Slices keep each batch short, so the GUI thread takes in a bounded number of points at once.
+    m_reads.setFuture(QtConcurrent::run([batch]() mutable {
+        for (auto it = batch.readers.begin(); it != batch.readers.end(); ++it)
+            batch.chunks.insert(it.key(), it->readNew(256 * 1024));
+        return batch;
+    }));
+}
+
+void TrainingDashboard::metricsRead()
+{
+    const MetricsBatch batch = m_reads.result();
+    const QSet<QString> resetMeanwhile = std::exchange(m_resetPending, {});
+    if (batch.generation == m_generation) {
+        for (auto it = batch.chunks.constBegin(); it != batch.chunks.constEnd(); ++it) {
+            if (resetMeanwhile.contains(it.key()))
+                continue; // read before the run started over: the reader was reset since
+            m_readers[it.key()] = batch.readers.value(it.key());
+            applyMetrics(it.key(), it.value());
+            if (it->more)
+                m_metricsDirty.insert(it.key());
+        }
+    }
+    startMetricsRead();
 }
 
 void TrainingDashboard::updateWatches()
@@ -443,13 +485,11 @@ void TrainingDashboard::readStatus()
     }
 }
 
-void TrainingDashboard::readMetrics(const QString &runId)
+void TrainingDashboard::applyMetrics(const QString &runId, const RunMetricsReader::Chunk &chunk)
 {
-    const auto it = m_readers.find(runId);
     const int row = m_model->rowOf(runId);
-    if (it == m_readers.end() || row < 0)
+    if (row < 0)
         return;
-    const RunMetricsReader::Chunk chunk = it->readNew();
     if (chunk.restarted)
         m_plot->clearPoints(runId);
     for (const QString &w : chunk.warnings)

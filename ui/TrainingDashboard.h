@@ -4,6 +4,7 @@
 #include "RunsTableModel.h"
 
 #include <QFileSystemWatcher>
+#include <QFutureWatcher>
 #include <QHash>
 #include <QSet>
 #include <QTimer>
@@ -66,7 +67,9 @@ private:
     void buildUi();
     void scheduleRefresh(bool status);
     void readStatus();
-    void readMetrics(const QString &runId);
+    void startMetricsRead();
+    void metricsRead();
+    void applyMetrics(const QString &runId, const RunMetricsReader::Chunk &chunk);
     void updateWatches();
     void setRow(int row, RunRow value);
     RunRow::State stateFromFiles(const QString &runId, QString *detail) const;
@@ -93,7 +96,16 @@ private:
 
     QString m_studyDir;
     SweepPlan m_plan;
+    // Metrics files are read in a worker, a slice at a time, one batch in flight.
+    struct MetricsBatch {
+        quint64 generation = 0;
+        QHash<QString, RunMetricsReader> readers;
+        QHash<QString, RunMetricsReader::Chunk> chunks;
+    };
     QHash<QString, RunMetricsReader> m_readers;
+    QFutureWatcher<MetricsBatch> m_reads;
+    quint64 m_generation = 0;  // the opened study; a batch for an earlier one is dropped
+    QSet<QString> m_resetPending; // runs that started over while their batch was in flight
     QFileSystemWatcher m_watcher;
     QTimer m_refreshTimer; // coalesces watcher events and progress into one reread
     QTimer m_pollTimer;    // fallback where the file system does not notify

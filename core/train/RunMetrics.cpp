@@ -46,7 +46,7 @@ void RunMetricsReader::reset()
     m_seal.clear();
 }
 
-RunMetricsReader::Chunk RunMetricsReader::readNew()
+RunMetricsReader::Chunk RunMetricsReader::readNew(qint64 maxBytes)
 {
     Chunk chunk;
     QFile file(m_path);
@@ -70,8 +70,19 @@ RunMetricsReader::Chunk RunMetricsReader::readNew()
     if (size == m_offset)
         return chunk;
     file.seek(m_offset);
-    const QByteArray tail = file.read(size - m_offset);
-    const qsizetype lastNewline = tail.lastIndexOf('\n');
+    qint64 want = size - m_offset;
+    if (maxBytes >= 0 && want > maxBytes) {
+        want = maxBytes;
+        chunk.more = true;
+    }
+    QByteArray tail = file.read(want);
+    qsizetype lastNewline = tail.lastIndexOf('\n');
+    while (lastNewline < 0 && tail.size() < size - m_offset) {
+        // A line longer than maxBytes: read on to its end.
+        tail += file.read(std::min<qint64>(4096, size - m_offset - tail.size()));
+        lastNewline = tail.indexOf('\n');
+    }
+    chunk.more = chunk.more && m_offset + lastNewline + 1 < size;
     if (lastNewline < 0)
         return chunk; // only a partial line so far
     qsizetype start = 0;

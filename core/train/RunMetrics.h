@@ -31,12 +31,14 @@ public:
     struct Chunk {
         QVector<MetricPoint> points;  // the new points, in file order
         bool restarted = false;       // earlier points are void: the file was rewritten
+        bool more = false;            // stopped at maxBytes: more complete lines may follow
         QStringList warnings;         // lines that could not be parsed (skipped)
     };
 
-    // Reads what was appended since the last call. A missing file reads as empty (and, when the
-    // reader had read something, as restarted).
-    Chunk readNew();
+    // Reads what was appended since the last call, at most about `maxBytes` of it (whole lines;
+    // at least one line however long; < 0: everything). A missing file reads as empty (and, when
+    // the reader had read something, as restarted).
+    Chunk readNew(qint64 maxBytes = -1);
     void reset();
 
     const QString &path() const { return m_path; }

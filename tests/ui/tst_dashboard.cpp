@@ -298,6 +298,10 @@ private Q_SLOTS:
             QVERIFY(kept.contains(it.value()));
             QVERIFY(kept.contains(hi[it.key()]));
         }
+        // Flat columns (y within the span) keep one point: a constant series keeps one per column.
+        const QVector<double> flat(n, 3.0);
+        const QVector<int> few = LossPlot::minMaxDownsample(x.constData(), flat.constData(), n, x0, x1, columns, 0.01);
+        QCOMPARE(few.size(), columns + 2);
         // Fewer points than columns: all of them.
         QCOMPARE(LossPlot::minMaxDownsample(x.constData(), y.constData(), 10, 0, 5, 300).size(), 10);
     }

@@ -105,6 +105,38 @@ private Q_SLOTS:
         QCOMPARE(reader.offset(), qint64(0));
     }
 
+    void readsInSlicesOfWholeLines()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("metrics.jsonl"));
+        QByteArray all;
+        for (int i = 1; i <= 100; ++i)
+            all += line(i, 10.0 - i * 0.01);
+        append(path, all);
+        RunMetricsReader reader(path);
+        int total = 0, reads = 0;
+        double lastStep = 0;
+        for (;;) {
+            const RunMetricsReader::Chunk c = reader.readNew(1000);
+            ++reads;
+            for (const MetricPoint &p : c.points) {
+                QCOMPARE(p.step, lastStep + 1); // in order, none lost or repeated
+                lastStep = p.step;
+            }
+            total += c.points.size();
+            QVERIFY(c.points.size() * line(1, 9.99).size() <= 1000 + 2 * line(1, 9.99).size());
+            if (!c.more)
+                break;
+        }
+        QCOMPARE(total, 100);
+        QVERIFY(reads > 5);
+        // A line longer than the slice is read whole.
+        RunMetricsReader again(path);
+        const RunMetricsReader::Chunk c = again.readNew(10);
+        QCOMPARE(c.points.size(), 1);
+        QVERIFY(c.more);
+    }
+
     void badLinesAreSkippedWithAWarning()
     {
         QTemporaryDir dir;
