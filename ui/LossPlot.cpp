@@ -24,19 +24,30 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kLegendWidth = 170;
 constexpr int kLegendRow = 16;
 
+QString superscript(int n)
+{
+    static const QChar digits[] = {QChar(0x2070), QChar(0x00B9), QChar(0x00B2), QChar(0x00B3), QChar(0x2074),
+                                   QChar(0x2075), QChar(0x2076), QChar(0x2077), QChar(0x2078), QChar(0x2079)};
+    QString out = n < 0 ? QString(QChar(0x207B)) : QString();
+    for (const QChar c : QString::number(std::abs(n)))
+        out += digits[c.digitValue()];
+    return out;
+}
+
+// 0.5, 12, 2×10⁵, 10⁶
 QString formatNumber(double v)
 {
     if (v == 0)
         return QStringLiteral("0");
     const double a = std::abs(v);
     if (a >= 1e5 || a < 1e-3) {
-        const int e = int(std::floor(std::log10(a)));
+        const int e = int(std::floor(std::log10(a) + 1e-9));
         const double m = v / std::pow(10.0, e);
         const QString mantissa = QString::number(m, 'g', 3);
         return (mantissa == QLatin1String("1") ? QString() : mantissa + QStringLiteral("×")) +
-               QStringLiteral("1e%1").arg(e);
+               QStringLiteral("10") + superscript(e);
     }
-    return QString::number(v, 'g', 4);
+    return QString::number(v, 'g', 6);
 }
 
 // Tick positions in axis coordinates.
@@ -153,7 +164,8 @@ QVector<int> LossPlot::minMaxDownsample(const double *x, const double *y, int co
         if (std::isnan(xi) || std::isnan(yi))
             continue;
         // Everything left or right of the range shares one bucket per side.
-        const long long c = std::clamp((long long)std::floor((xi - x0) * scale), -1LL, (long long)columns);
+        const double t = (xi - x0) * scale;
+        const long long c = t < 0 ? -1 : t >= columns ? columns : (long long)t;
         if (c != column || first < 0) {
             flush();
             column = c;
@@ -335,6 +347,7 @@ void LossPlot::setSmoothing(double weight)
     if (weight == m_smoothing)
         return;
     m_smoothing = weight;
+    ++m_stamp;
     for (Series &s : m_series) {
         rebuildSmoothing(s);
         s.ays.resize(s.smooth.size());
@@ -349,6 +362,7 @@ void LossPlot::setLogX(bool on)
     if (on == m_logX)
         return;
     m_logX = on;
+    ++m_stamp;
     for (Series &s : m_series)
         rebuildAxes(s);
     resetView();
@@ -359,6 +373,7 @@ void LossPlot::setLogY(bool on)
     if (on == m_logY)
         return;
     m_logY = on;
+    ++m_stamp;
     for (Series &s : m_series)
         rebuildAxes(s);
     resetView();
@@ -369,6 +384,7 @@ void LossPlot::setXAxis(XAxis axis)
     if (axis == m_xAxis)
         return;
     m_xAxis = axis;
+    ++m_stamp;
     for (Series &s : m_series)
         rebuildAxes(s);
     resetView();
@@ -401,20 +417,43 @@ QRectF LossPlot::dataRect() const
     return QRectF(x0, y0, x1 - x0, y1 - y0);
 }
 
+// A round step of about a twelfth of `span` (1, 2 or 5 × 10^k).
+static double roundStep(double span)
+{
+    const double raw = span / 12.0;
+    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+    for (double m : {1.0, 2.0, 5.0}) {
+        if (m * mag >= raw)
+            return m * mag;
+    }
+    return 10 * mag;
+}
+
 QRectF LossPlot::currentView() const
 {
     if (!m_autoView)
         return m_view;
-    QRectF d = dataRect();
-    if (d.isNull() && d.width() == 0 && d.height() == 0 && d.x() == 0 && d.y() == 0)
+    const QRectF d = dataRect();
+    if (d.isNull() && d.x() == 0 && d.y() == 0)
         return QRectF(0, 0, 1, 1);
-    double w = d.width(), h = d.height();
-    if (w <= 0)
-        w = std::max(1e-9, std::abs(d.x()) * 0.1 + 1e-9);
-    if (h <= 0)
-        h = std::max(1e-9, std::abs(d.y()) * 0.1 + 1e-9);
-    const double padY = 0.04 * h;
-    return QRectF(d.x(), d.y() - padY, w, h + 2 * padY);
+    double x0 = d.left(), x1 = d.right(), y0 = d.top(), y1 = d.bottom();
+    if (!(x1 > x0)) {
+        x0 -= 0.5 * std::max(1e-9, std::abs(x0));
+        x1 += 0.5 * std::max(1e-9, std::abs(x1));
+    }
+    if (!(y1 > y0)) {
+        y0 -= 0.05 * std::max(1e-9, std::abs(y0));
+        y1 += 0.05 * std::max(1e-9, std::abs(y1));
+    }
+    // Bounds snap outwards to round steps, so that the view (and with it the cached drawing)
+    // changes only now and then while curves grow, not on every new point.
+    const double sx = roundStep(x1 - x0), sy = roundStep(y1 - y0);
+    const double padY = 0.02 * (y1 - y0);
+    x0 = std::floor(x0 / sx) * sx;
+    x1 = std::ceil(x1 / sx) * sx;
+    y0 = std::floor((y0 - padY) / sy) * sy;
+    y1 = std::ceil((y1 + padY) / sy) * sy;
+    return QRectF(x0, y0, x1 - x0, y1 - y0);
 }
 
 QRectF LossPlot::viewRect() const { return currentView(); }
@@ -466,42 +505,50 @@ LossPlot::Layout LossPlot::layoutIn(const QRect &r) const
     return l;
 }
 
-void LossPlot::drawCurve(QPainter &p, const Series &s, const QVector<double> &ys, const QRect &plot,
-                         const QRectF &view, const QPen &pen) const
+void LossPlot::drawCurve(QPainter &p, const Series &s, int which, const QRect &plot, const QRectF &view,
+                         const QPen &pen) const
 {
-    int lo = 0, hi = s.ax.size();
-    if (s.monotonic && hi > 0) {
-        // Visible range by bisection (NaN x only occurs where a log axis drops x ≤ 0, at the start).
-        const double *b = s.ax.constData();
-        int firstFinite = 0;
-        while (firstFinite < hi && std::isnan(b[firstFinite]))
-            ++firstFinite;
-        lo = int(std::lower_bound(b + firstFinite, b + hi, view.left()) - b);
-        hi = int(std::upper_bound(b + firstFinite, b + hi, view.right()) - b);
-        lo = std::max(firstFinite, lo - 1);
-        hi = std::min(int(s.ax.size()), hi + 1);
+    Series::Pixels &cache = s.pixels[which];
+    if (cache.revision != s.revision || cache.stamp != m_stamp || cache.view != view || cache.plot != plot) {
+        cache.revision = s.revision;
+        cache.stamp = m_stamp;
+        cache.view = view;
+        cache.plot = plot;
+        cache.points.clear();
+        const QVector<double> &ys = which == 0 || m_smoothing <= 0 ? s.ay : s.ays;
+        int lo = 0, hi = s.ax.size();
+        if (s.monotonic && hi > 0) {
+            // Visible range by bisection (NaN x only occurs where a log axis drops x ≤ 0, at the start).
+            const double *b = s.ax.constData();
+            int firstFinite = 0;
+            while (firstFinite < hi && std::isnan(b[firstFinite]))
+                ++firstFinite;
+            lo = int(std::lower_bound(b + firstFinite, b + hi, view.left()) - b);
+            hi = int(std::upper_bound(b + firstFinite, b + hi, view.right()) - b);
+            lo = std::max(firstFinite, lo - 1);
+            hi = std::min(int(s.ax.size()), hi + 1);
+        }
+        if (hi - lo > 0) {
+            // Columns whose points lie within one pixel row are drawn as one point.
+            const QVector<int> keep = minMaxDownsample(s.ax.constData() + lo, ys.constData() + lo, hi - lo,
+                                                       view.left(), view.right(), plot.width(),
+                                                       view.height() / plot.height());
+            const double sx = plot.width() / view.width(), sy = plot.height() / view.height();
+            cache.points.reserve(keep.size());
+            for (int k : keep) {
+                const int i = k + lo;
+                cache.points.append(QPointF(plot.left() + (s.ax[i] - view.left()) * sx,
+                                            plot.bottom() - (ys[i] - view.top()) * sy));
+            }
+        }
     }
-    if (hi - lo <= 0)
+    if (cache.points.isEmpty())
         return;
-    // Columns whose points lie within one pixel row are drawn as one point.
-    const QVector<int> keep = minMaxDownsample(s.ax.constData() + lo, ys.constData() + lo, hi - lo,
-                                               view.left(), view.right(), plot.width(),
-                                               view.height() / plot.height());
-    if (keep.isEmpty())
-        return;
-    const double sx = plot.width() / view.width(), sy = plot.height() / view.height();
-    QVector<QPointF> pts;
-    pts.reserve(keep.size());
-    for (int k : keep) {
-        const int i = k + lo;
-        pts.append(QPointF(plot.left() + (s.ax[i] - view.left()) * sx,
-                           plot.bottom() - (ys[i] - view.top()) * sy));
-    }
     p.setPen(pen);
-    if (pts.size() == 1)
-        p.drawPoint(pts[0]);
+    if (cache.points.size() == 1)
+        p.drawPoint(cache.points[0]);
     else
-        p.drawPolyline(pts.constData(), int(pts.size()));
+        p.drawPolyline(cache.points.constData(), int(cache.points.size()));
 }
 
 void LossPlot::paintPlot(QPainter &p, const QRect &r, bool interactive, const QVector<bool> *skip) const
@@ -592,11 +639,11 @@ void LossPlot::paintCurves(QPainter &p, const QRect &plot, const QRectF &view, c
         if (smoothing) {
             faded.setAlphaF(0.25);
             p.setRenderHint(QPainter::Antialiasing, false);
-            drawCurve(p, s, s.ay, plot, view, QPen(faded, 1));
+            drawCurve(p, s, 0, plot, view, QPen(faded, 1));
         }
         // A 1-pixel pen keeps Qt on its fast cosmetic stroker; wider ones are far slower.
         p.setRenderHint(QPainter::Antialiasing, true);
-        drawCurve(p, s, smoothing ? s.ays : s.ay, plot, view, QPen(s.color, 1.0));
+        drawCurve(p, s, 1, plot, view, QPen(s.color, 1.0));
     }
     p.restore();
 }

@@ -117,6 +117,15 @@ private:
         double minX = 0, maxX = 0, minY = 0, maxY = 0; // of ax, ay; minX > maxX when empty
         bool monotonic = true;  // ax never decreases: the visible range is found by bisection
         quint64 revision = 0;   // bumped whenever its points change
+        // The pixels last drawn for the faded raw curve [0] and the main curve [1], reused while
+        // the points, the view and the settings stay the same.
+        struct Pixels {
+            QRectF view;
+            QRect plot;
+            quint64 revision = ~quint64(0), stamp = ~quint64(0);
+            QVector<QPointF> points;
+        };
+        mutable Pixels pixels[2];
     };
     struct LayerKey {
         QRectF view;
@@ -153,8 +162,9 @@ private:
     void paintCurves(QPainter &p, const QRect &plot, const QRectF &view, const QVector<bool> *select,
                      bool selected) const;
     void paintOverlay(QPainter &p, const QRect &plot) const;
-    void drawCurve(QPainter &p, const Series &s, const QVector<double> &ys, const QRect &plot,
-                   const QRectF &view, const QPen &pen) const;
+    // which: 0 the raw loss, 1 the smoothed one (the raw one without smoothing).
+    void drawCurve(QPainter &p, const Series &s, int which, const QRect &plot, const QRectF &view,
+                   const QPen &pen) const;
     int legendIndexAt(const QPoint &pos) const;
 
     std::vector<Series> m_series;
@@ -163,6 +173,7 @@ private:
     bool m_logX = false, m_logY = false;
     XAxis m_xAxis = XAxis::Step;
     bool m_autoView = true;
+    quint64 m_stamp = 0; // bumped when the axis coordinates or the smoothing change
     QRectF m_view; // x, y, width, height in axis coordinates (y upwards)
     QTimer m_redraw;
     double m_lastPaintMs = 0;

@@ -177,6 +177,8 @@ void TrainingDashboard::buildUi()
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->verticalHeader()->hide();
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
+    m_table->setWordWrap(false);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(m_table, &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
@@ -325,6 +327,16 @@ bool TrainingDashboard::openStudy(const QString &studyDir)
     refresh();
     m_loading = false;
     m_pollTimer.start();
+    m_table->resizeColumnsToContents();
+    // Room for what the live columns will show.
+    const QFontMetrics fm = m_table->fontMetrics();
+    const std::pair<int, QString> widest[] = {{RunsTableModel::Status, QStringLiteral("running elsewhere")},
+                                              {RunsTableModel::Progress, QStringLiteral("100% progress")},
+                                              {RunsTableModel::Step, QStringLiteral("999999 / 999999")},
+                                              {RunsTableModel::Loss, QStringLiteral("99.9999")},
+                                              {RunsTableModel::TokensPerSecond, QStringLiteral("9.99e+99")}};
+    for (const auto &[column, text] : widest)
+        m_table->setColumnWidth(column, std::max(m_table->columnWidth(column), fm.horizontalAdvance(text) + 16));
     updateButtons();
     Q_EMIT statusMessage(QStringLiteral("%1: %2 runs").arg(m_studyDir).arg(plan.runs.size()));
     return true;
