@@ -70,6 +70,16 @@ void SweepController::startRun(const QString &runId)
     schedule();
 }
 
+void SweepController::queueRun(const QString &runId)
+{
+    if (m_studyDir.isEmpty() || !m_plan.findRun(runId) || m_active.contains(runId) || m_queue.contains(runId))
+        return;
+    m_stoppedByUser = false;
+    m_queue.append(runId);
+    Q_EMIT runQueued(runId);
+    schedule();
+}
+
 void SweepController::pauseRun(const QString &runId)
 {
     if (m_queue.removeAll(runId) > 0) {

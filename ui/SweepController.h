@@ -38,6 +38,7 @@ public Q_SLOTS:
     void setConcurrency(int runs);       // most runs at once (≥ 1); running runs are not stopped
     void startAll();                     // queue every pending run
     void startRun(const QString &runId); // queue one run (ahead of the others)
+    void queueRun(const QString &runId); // queue one run (behind the others)
     void pauseRun(const QString &runId); // stop with a checkpoint; pending again
     void cancelRun(const QString &runId); // stop and discard its progress; pending again
     void cancelAll();                    // stop every run with a checkpoint, empty the queue

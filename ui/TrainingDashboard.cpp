@@ -593,7 +593,12 @@ void TrainingDashboard::onRunStopped(const QString &runId)
 
 void TrainingDashboard::startAll()
 {
-    m_controller->startAll();
+    // Every run that is neither finished nor trained by another process, in plan order.
+    refresh();
+    for (const RunRow &r : m_model->runs()) {
+        if (!r.finished() && r.state != RunRow::State::Elsewhere)
+            m_controller->queueRun(r.spec.id);
+    }
 }
 
 void TrainingDashboard::stopAll()

@@ -51,7 +51,7 @@ public:
 public Q_SLOTS:
     bool openStudy(const QString &studyDir); // false (and a statusMessage) when it cannot be read
     void refresh();                          // reread the study folder now
-    void startAll();
+    void startAll();                         // every pending run not trained elsewhere
     void stopAll();                          // every run stops with a checkpoint
     void startRun(const QString &runId);
     void pauseRun(const QString &runId);

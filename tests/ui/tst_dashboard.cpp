@@ -265,6 +265,25 @@ private Q_SLOTS:
         QCOMPARE(dashboard.runsModel()->count(RunRow::State::Pending), plan.runs.size() - 1);
     }
 
+    void startAllLeavesRunsTrainedElsewhere()
+    {
+        QTemporaryDir dir;
+        const SweepPlan plan = planDemo(dir.path());
+        const StudyPaths paths(dir.path());
+        const RunSpec &run = plan.runs[3];
+        writeJsonAtomically(paths.runMarker(run.id), {{QStringLiteral("host"), QStringLiteral("node-3")},
+                                                      {QStringLiteral("pid"), 77}});
+        TrainingDashboard dashboard;
+        QVERIFY(dashboard.openStudy(dir.path()));
+        QCOMPARE(stateOf(dashboard, run.id), QStringLiteral("running elsewhere"));
+        QSignalSpy finished(&dashboard, &TrainingDashboard::sweepFinished);
+        dashboard.startAll();
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(loggedResults(dir.path()).size(), plan.runs.size() - 1);
+        QVERIFY(!loggedResults(dir.path()).contains(run.id));
+        QCOMPARE(stateOf(dashboard, run.id), QStringLiteral("running elsewhere"));
+    }
+
     void downsamplingKeepsMinAndMaxOfEachBucket()
     {
         std::mt19937 rng(7);
