@@ -142,21 +142,23 @@ QVector<int> LossPlot::minMaxDownsample(const double *x, const double *y, int co
     if (count <= 0 || columns <= 0 || !(x1 > x0))
         return out;
     const double scale = columns / (x1 - x0);
-    out.reserve(std::min(count, 4 * columns + 8));
+    out.reserve(std::min(count, 2 * columns + 4));
     long long column = std::numeric_limits<long long>::min();
-    int first = -1, lo = -1, hi = -1, last = -1;
+    int first = -1, lo = -1, hi = -1;
     auto flush = [&]() {
         if (first < 0)
             return;
         if (y[hi] - y[lo] <= flatSpan) {
-            out.append(last);
+            out.append(hi);
             return;
         }
-        int idx[4] = {first, lo, hi, last};
-        std::sort(idx, idx + 4);
-        for (int k = 0; k < 4; ++k) {
-            if (k == 0 || idx[k] != idx[k - 1])
-                out.append(idx[k]);
+        // The lowest and the highest point in their order: the line through them covers the
+        // column's whole span, and joins the neighbouring columns within a pixel of the true path.
+        if (lo == hi) {
+            out.append(lo);
+        } else {
+            out.append(std::min(lo, hi));
+            out.append(std::max(lo, hi));
         }
     };
     for (int i = 0; i < count; ++i) {
@@ -169,10 +171,9 @@ QVector<int> LossPlot::minMaxDownsample(const double *x, const double *y, int co
         if (c != column || first < 0) {
             flush();
             column = c;
-            first = lo = hi = last = i;
+            first = lo = hi = i;
             continue;
         }
-        last = i;
         if (yi < y[lo])
             lo = i;
         if (yi > y[hi])

@@ -83,9 +83,9 @@ public:
     // s_i = w·s_{i-1} + (1-w)·v_i from s_0 = 0, shown as s_i / (1 - w^i). NaN values are skipped.
     static QVector<double> ema(const QVector<double> &values, double weight);
     // Indices of the points to draw for one pixel column each of `columns` over [x0, x1]:
-    // per column the first, the lowest, the highest and the last point, in index order. Points
-    // left or right of the range share one bucket per side; points whose x or y is NaN are left out.
-    // A bucket whose y values span no more than `flatSpan` (e.g. one pixel) keeps its last point only.
+    // per column the lowest and the highest point, in index order. Points left or right of the
+    // range share one bucket per side; points whose x or y is NaN are left out. A bucket whose y
+    // values span no more than `flatSpan` (e.g. one pixel) keeps one point.
     static QVector<int> minMaxDownsample(const double *x, const double *y, int count, double x0,
                                          double x1, int columns, double flatSpan = -1);
 

@@ -297,7 +297,7 @@ private Q_SLOTS:
         y[1234] = std::nan(""); // skipped
         const double x0 = 100, x1 = 9000;
         const QVector<int> keep = LossPlot::minMaxDownsample(x.constData(), y.constData(), n, x0, x1, columns);
-        QVERIFY(keep.size() <= 4 * (columns + 2));
+        QVERIFY(keep.size() <= 2 * (columns + 2));
         QVERIFY(std::is_sorted(keep.begin(), keep.end()));
         QVERIFY(!keep.contains(1234));
         const QSet<int> kept(keep.begin(), keep.end());
