@@ -11,6 +11,7 @@
 #include <QPainterPath>
 #include <QSaveFile>
 #include <QSvgGenerator>
+#include <QtConcurrent/QtConcurrentMap>
 #include <QWheelEvent>
 
 #include <algorithm>
@@ -509,6 +510,19 @@ LossPlot::Layout LossPlot::layoutIn(const QRect &r) const
 void LossPlot::drawCurve(QPainter &p, const Series &s, int which, const QRect &plot, const QRectF &view,
                          const QPen &pen) const
 {
+    const Series::Pixels &cache = updatePixels(s, which, plot, view);
+    if (cache.points.isEmpty())
+        return;
+    p.setPen(pen);
+    if (cache.points.size() == 1)
+        p.drawPoint(cache.points[0]);
+    else
+        p.drawPolyline(cache.points.constData(), int(cache.points.size()));
+}
+
+const LossPlot::Series::Pixels &LossPlot::updatePixels(const Series &s, int which, const QRect &plot,
+                                                       const QRectF &view) const
+{
     Series::Pixels &cache = s.pixels[which];
     if (cache.revision != s.revision || cache.stamp != m_stamp || cache.view != view || cache.plot != plot) {
         cache.revision = s.revision;
@@ -543,13 +557,7 @@ void LossPlot::drawCurve(QPainter &p, const Series &s, int which, const QRect &p
             }
         }
     }
-    if (cache.points.isEmpty())
-        return;
-    p.setPen(pen);
-    if (cache.points.size() == 1)
-        p.drawPoint(cache.points[0]);
-    else
-        p.drawPolyline(cache.points.constData(), int(cache.points.size()));
+    return cache;
 }
 
 void LossPlot::paintPlot(QPainter &p, const QRect &r, bool interactive, const QVector<bool> *skip) const
@@ -628,14 +636,28 @@ void LossPlot::paintPlot(QPainter &p, const QRect &r, bool interactive, const QV
 void LossPlot::paintCurves(QPainter &p, const QRect &plot, const QRectF &view, const QVector<bool> *select,
                            bool selected) const
 {
+    // Reduce the curves to pixels on all cores first (each curve writes only its own cache).
+    const bool smoothing = m_smoothing > 0;
+    QVector<int> todo;
+    for (int i = 0; i < int(m_series.size()); ++i) {
+        const Series &s = m_series[size_t(i)];
+        if (s.visible && !s.ax.isEmpty() && (!select || select->value(i) == selected))
+            todo << i;
+    }
+    if (todo.size() > 1) {
+        QtConcurrent::blockingMap(todo, [&](int i) {
+            const Series &s = m_series[size_t(i)];
+            if (smoothing)
+                updatePixels(s, 0, plot, view);
+            updatePixels(s, 1, plot, view);
+        });
+    }
+
     // The raw curve faded behind the smoothed one.
     p.save();
     p.setClipRect(plot.adjusted(1, 1, -1, -1));
-    const bool smoothing = m_smoothing > 0;
-    for (int i = 0; i < int(m_series.size()); ++i) {
+    for (int i : todo) {
         const Series &s = m_series[size_t(i)];
-        if (!s.visible || s.ax.isEmpty() || (select && select->value(i) != selected))
-            continue;
         QColor faded = s.color;
         if (smoothing) {
             faded.setAlphaF(0.25);

@@ -165,6 +165,7 @@ private:
     // which: 0 the raw loss, 1 the smoothed one (the raw one without smoothing).
     void drawCurve(QPainter &p, const Series &s, int which, const QRect &plot, const QRectF &view,
                    const QPen &pen) const;
+    const Series::Pixels &updatePixels(const Series &s, int which, const QRect &plot, const QRectF &view) const;
     int legendIndexAt(const QPoint &pos) const;
 
     std::vector<Series> m_series;
