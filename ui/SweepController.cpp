@@ -49,14 +49,8 @@ void SweepController::startAll()
         Q_EMIT error(QString::fromUtf8(e.what()));
         return;
     }
-    m_stoppedByUser = false;
-    for (const RunSpec &run : pending) {
-        if (m_queue.contains(run.id) || m_active.contains(run.id))
-            continue;
-        m_queue.append(run.id);
-        Q_EMIT runQueued(run.id);
-    }
-    schedule();
+    for (const RunSpec &run : pending)
+        queueRun(run.id);
 }
 
 void SweepController::startRun(const QString &runId)
