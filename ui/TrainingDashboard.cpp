@@ -332,7 +332,7 @@ bool TrainingDashboard::openStudy(const QString &studyDir)
     const QFontMetrics fm = m_table->fontMetrics();
     const std::pair<int, QString> widest[] = {{RunsTableModel::Status, QStringLiteral("running elsewhere")},
                                               {RunsTableModel::Progress, QStringLiteral("100% progress")},
-                                              {RunsTableModel::Step, QStringLiteral("999999 / 999999")},
+                                              {RunsTableModel::Step, QStringLiteral("9999999 / 9999999")},
                                               {RunsTableModel::Loss, QStringLiteral("99.9999")},
                                               {RunsTableModel::TokensPerSecond, QStringLiteral("9.99e+99")}};
     for (const auto &[column, text] : widest)

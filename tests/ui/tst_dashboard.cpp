@@ -284,6 +284,30 @@ private Q_SLOTS:
         QCOMPARE(stateOf(dashboard, run.id), QStringLiteral("running elsewhere"));
     }
 
+    void badStudiesAreReported()
+    {
+        QTemporaryDir dir;
+        TrainingDashboard dashboard;
+        QSignalSpy messages(&dashboard, &TrainingDashboard::statusMessage);
+        QVERIFY(!dashboard.openStudy(dir.path())); // no sweep.json
+        QCOMPARE(messages.size(), 1);
+        QVERIFY2(messages.last().at(0).toString().contains(QStringLiteral("sweep.json")),
+                 qPrintable(messages.last().at(0).toString()));
+
+        // A results log with a broken line in the middle names the file and the line.
+        const SweepPlan plan = planDemo(dir.path());
+        QFile results(StudyPaths(dir.path()).results());
+        QVERIFY(results.open(QIODevice::WriteOnly));
+        results.write("{not json\n{}\n");
+        results.close();
+        QVERIFY(dashboard.openStudy(dir.path()));
+        bool named = false;
+        for (const QList<QVariant> &m : messages)
+            named = named || m.at(0).toString().contains(QStringLiteral("results.jsonl:1"));
+        QVERIFY(named);
+        QCOMPARE(dashboard.runsModel()->rowCount(), plan.runs.size());
+    }
+
     void downsamplingKeepsMinAndMaxOfEachBucket()
     {
         std::mt19937 rng(7);
