@@ -30,6 +30,7 @@
 #include <cstdio>
 
 using namespace flopsfit;
+using namespace flopsfit::ui;
 
 namespace {
 

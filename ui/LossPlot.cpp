@@ -18,7 +18,7 @@
 #include <cmath>
 #include <limits>
 
-namespace flopsfit {
+namespace flopsfit::ui {
 
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -937,4 +937,4 @@ void LossPlot::exportImage(const QString &path, QSize size) const
         throw InputError(QStringLiteral("%1: cannot write the PNG").arg(path));
 }
 
-} // namespace flopsfit
+} // namespace flopsfit::ui

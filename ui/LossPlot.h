@@ -11,7 +11,7 @@
 
 #include <vector>
 
-namespace flopsfit {
+namespace flopsfit::ui {
 
 // Live training curves of many runs, drawn with QPainter. Stays fast with long series: each
 // curve is reduced to the first, lowest, highest and last point of every pixel column before it
@@ -189,4 +189,4 @@ private:
     QVector<bool> m_layerLive; // runs left out of the layer, drawn over it every frame
 };
 
-} // namespace flopsfit
+} // namespace flopsfit::ui

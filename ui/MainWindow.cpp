@@ -2,6 +2,7 @@
 
 #include "AnalysisView.h"
 #include "PlannerPanel.h"
+#include "TrainingDashboard.h"
 #include "plan/Presets.h"
 #include "plan/SweepConfig.h"
 #include "plan/SweepPlan.h"
@@ -53,7 +54,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     m_tabs = new QTabWidget;
     m_tabs->setDocumentMode(true);
     m_planner = new PlannerPanel;
-    m_train = createTrainArea();
+    m_train = new TrainingDashboard;
     m_analysis = new AnalysisView;
     m_tabs->addTab(m_planner, themeIcon(QStringLiteral("document-edit"), QStyle::SP_FileDialogDetailedView), tr("Plan"));
     m_tabs->addTab(m_train, themeIcon(QStringLiteral("media-playback-start"), QStyle::SP_MediaPlay), tr("Train"));
@@ -66,7 +67,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     statusBar()->addPermanentWidget(m_studyLabel);
 
     createActions();
-    connectTrainAreaToAnalysis();
+    connectTrainArea();
     connect(m_planner, &PlannerPanel::statusMessage, this, &MainWindow::setRunning);
     connect(m_analysis, &AnalysisView::statusMessage, this, &MainWindow::setRunning);
     connect(m_planner, &PlannerPanel::planSaved, this, [this] { m_analysis->refresh(); });
@@ -84,29 +85,13 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     setRunning(tr("Ready"));
 }
 
-QWidget *MainWindow::createTrainArea()
+void MainWindow::connectTrainArea()
 {
-    auto *area = new QWidget;
-    auto *layout = new QVBoxLayout(area);
-    auto *label = new QLabel(tr("<h3>Training</h3><p>The runs of the sweep train here. Meanwhile a study trains "
-                                "from the command line, and the Analyze area refits as results arrive:</p>"
-                                "<pre>flopsfit --batch train --study STUDY_DIR</pre>"));
-    label->setObjectName(QStringLiteral("trainPlaceholder"));
-    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    label->setAlignment(Qt::AlignCenter);
-    layout->addWidget(label);
-    return area;
-}
-
-void MainWindow::connectTrainAreaToAnalysis()
-{
-    // The Train area reports each finished run and the end of a sweep; the analysis refits on
-    // both. A refit requested while one runs is folded into one more refit after it.
-    const QMetaObject *meta = m_train->metaObject();
-    if (meta->indexOfSignal("runFinished(QString)") >= 0)
-        connect(m_train, SIGNAL(runFinished(QString)), m_analysis, SLOT(refresh()));
-    if (meta->indexOfSignal("sweepFinished()") >= 0)
-        connect(m_train, SIGNAL(sweepFinished()), m_analysis, SLOT(refresh()));
+    // Each finished run (here or in another process) and the end of a sweep refit the analysis; a
+    // refit requested while one runs is folded into one more refit after it.
+    connect(m_train, &TrainingDashboard::runFinished, m_analysis, &AnalysisView::refresh);
+    connect(m_train, &TrainingDashboard::sweepFinished, m_analysis, &AnalysisView::refresh);
+    connect(m_train, &TrainingDashboard::statusMessage, this, &MainWindow::setRunning);
 }
 
 void MainWindow::createActions()
@@ -205,8 +190,7 @@ bool MainWindow::openStudy(const QString &studyDir)
     updateRecentMenu();
 
     m_planner->setStudyDir(m_studyDir);
-    if (m_train->metaObject()->indexOfMethod("openStudy(QString)") >= 0)
-        QMetaObject::invokeMethod(m_train, "openStudy", Q_ARG(QString, m_studyDir));
+    m_train->openStudy(m_studyDir);
     m_analysis->setStudyDir(m_studyDir);
     updateTitle();
     return true;
@@ -339,6 +323,19 @@ void MainWindow::about()
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (m_train->isTraining()) {
+        const auto answer = QMessageBox::question(
+            this, tr("Quit while training"),
+            tr("Runs are still training. Stop them now? Each saves a checkpoint and resumes "
+               "where it stopped when you start it again."),
+            QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
+        if (answer != QMessageBox::Yes) {
+            event->ignore();
+            return;
+        }
+        setRunning(tr("Stopping the runs…"));
+        m_train->requestStopForClose();
+    }
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());

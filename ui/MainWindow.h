@@ -11,6 +11,7 @@ namespace flopsfit::ui {
 
 class AnalysisView;
 class PlannerPanel;
+class TrainingDashboard;
 
 // The desktop app's window. A study is a folder (sweep.json, results, figures); the window has
 // three areas: Plan (the sweep planner), Train (the runs of the sweep) and Analyze (the fits).
@@ -34,7 +35,7 @@ public:
     void showArea(Area area);
     PlannerPanel *planner() const { return m_planner; }
     AnalysisView *analysis() const { return m_analysis; }
-    QWidget *trainArea() const { return m_train; }
+    TrainingDashboard *trainArea() const { return m_train; }
 
     static QStringList recentStudies();
 
@@ -43,10 +44,8 @@ protected:
 
 private:
     void createActions();
-    // The Train area: the runs of the sweep, their progress and their controls.
-    QWidget *createTrainArea();
     // Refits the analysis whenever the Train area reports a finished run or sweep.
-    void connectTrainAreaToAnalysis();
+    void connectTrainArea();
     void newStudyDialog();
     void openStudyDialog();
     void saveStudyAsDialog();
@@ -58,7 +57,7 @@ private:
     QString m_studyDir;
     QTabWidget *m_tabs = nullptr;
     PlannerPanel *m_planner = nullptr;
-    QWidget *m_train = nullptr;
+    TrainingDashboard *m_train = nullptr;
     AnalysisView *m_analysis = nullptr;
     QMenu *m_recentMenu = nullptr;
     QLabel *m_studyLabel = nullptr;

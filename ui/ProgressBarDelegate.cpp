@@ -5,7 +5,7 @@
 #include <QApplication>
 #include <QStyleOptionProgressBar>
 
-namespace flopsfit {
+namespace flopsfit::ui {
 
 void ProgressBarDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
                                 const QModelIndex &index) const
@@ -24,4 +24,4 @@ void ProgressBarDelegate::paint(QPainter *painter, const QStyleOptionViewItem &o
     style->drawControl(QStyle::CE_ProgressBar, &bar, painter, widget);
 }
 
-} // namespace flopsfit
+} // namespace flopsfit::ui

@@ -1,7 +1,7 @@
 #pragma once
 #include <QStyledItemDelegate>
 
-namespace flopsfit {
+namespace flopsfit::ui {
 
 // Draws a progress bar in a table cell from the index's RunsTableModel::ProgressRole (0..1).
 class ProgressBarDelegate : public QStyledItemDelegate {
@@ -12,4 +12,4 @@ public:
     void paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const override;
 };
 
-} // namespace flopsfit
+} // namespace flopsfit::ui

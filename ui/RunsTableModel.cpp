@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-namespace flopsfit {
+namespace flopsfit::ui {
 
 double RunRow::progress() const
 {
@@ -141,4 +141,4 @@ QVariant RunsTableModel::headerData(int section, Qt::Orientation orientation, in
     return {};
 }
 
-} // namespace flopsfit
+} // namespace flopsfit::ui

@@ -7,7 +7,7 @@
 
 #include <cmath>
 
-namespace flopsfit {
+namespace flopsfit::ui {
 
 // What the dashboard knows about one run of the opened study.
 struct RunRow {
@@ -65,4 +65,4 @@ private:
 
 QString formatDuration(double seconds);
 
-} // namespace flopsfit
+} // namespace flopsfit::ui

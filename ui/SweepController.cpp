@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <exception>
 
-namespace flopsfit {
+namespace flopsfit::ui {
 
 SweepController::SweepController(QObject *parent) : QObject(parent)
 {
@@ -221,4 +221,4 @@ void SweepController::setBusy(bool busy)
     Q_EMIT busyChanged(busy);
 }
 
-} // namespace flopsfit
+} // namespace flopsfit::ui

@@ -10,7 +10,7 @@
 
 #include <memory>
 
-namespace flopsfit {
+namespace flopsfit::ui {
 
 // Trains the runs of a study in the background and reports in signals on the GUI thread.
 // It schedules runs itself, each through core's SweepRunner restricted to that run, so that
@@ -80,7 +80,7 @@ private:
     QThreadPool m_pool;
 };
 
-} // namespace flopsfit
+} // namespace flopsfit::ui
 
 Q_DECLARE_METATYPE(flopsfit::RunProgress)
 Q_DECLARE_METATYPE(flopsfit::RunResult)

@@ -30,7 +30,7 @@
 
 #include <algorithm>
 
-namespace flopsfit {
+namespace flopsfit::ui {
 
 namespace {
 // Colour by budget (a qualitative palette, small to large compute), lighter for larger models.
@@ -704,4 +704,4 @@ void TrainingDashboard::exportPlotImage()
     }
 }
 
-} // namespace flopsfit
+} // namespace flopsfit::ui

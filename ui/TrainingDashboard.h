@@ -19,11 +19,14 @@ class QSpinBox;
 class QTableView;
 
 namespace flopsfit {
+struct RunProgress;
+struct RunResult;
+} // namespace flopsfit
+
+namespace flopsfit::ui {
 
 class LossPlot;
 class SweepController;
-struct RunProgress;
-struct RunResult;
 
 // The Train area: the runs of the opened study in a table with their progress, start / pause /
 // cancel per run and for all, a concurrency control, and the live loss curves. Training runs in
@@ -114,4 +117,4 @@ private:
     bool m_loading = false;
 };
 
-} // namespace flopsfit
+} // namespace flopsfit::ui

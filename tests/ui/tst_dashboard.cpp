@@ -23,6 +23,7 @@
 #include <random>
 
 using namespace flopsfit;
+using namespace flopsfit::ui;
 
 class TestDashboard : public QObject {
     Q_OBJECT

@@ -6,6 +6,7 @@
 #include "AnalysisView.h"
 #include "DataPreparer.h"
 #include "MainWindow.h"
+#include "TrainingDashboard.h"
 #include "PlannerPanel.h"
 #include "data/StoryGenerator.h"
 #include "data/StudyData.h"
@@ -442,6 +443,28 @@ private Q_SLOTS:
         QVERIFY(!window.analysis()->hasAnalysis());
         QVERIFY(window.analysis()->charts(AnalysisView::Figure::IsoFlop).isEmpty());
         QCOMPARE(updated.count(), 0);
+    }
+    void mainWindowTrainsASweepAndTheAnalysisFollows()
+    {
+        // The newcomer's path: a new study from the demo preset, Start all in the Train area, and
+        // the Analyze area fits the runs as they finish.
+        QTemporaryDir dir;
+        MainWindow window;
+        const QString study = dir.filePath(QStringLiteral("demo-study"));
+        QString error;
+        QVERIFY2(window.createStudy(QStringLiteral("demo"), study, &error), qPrintable(error));
+        TrainingDashboard *train = window.trainArea();
+        QSignalSpy finished(train, &TrainingDashboard::sweepFinished);
+        QSignalSpy updated(window.analysis(), &AnalysisView::analysisUpdated);
+        train->startAll();
+        QVERIFY(train->isTraining());
+        QVERIFY(finished.wait(180000));
+        QVERIFY(!train->isTraining());
+        const SweepPlan plan = loadPlan(StudyPaths(study).sweep());
+        QCOMPARE(readResults(StudyPaths(study)).size(), plan.runs.size());
+        QTRY_COMPARE_WITH_TIMEOUT(window.analysis()->analysis().used.size(), plan.runs.size(), 180000);
+        QVERIFY(updated.count() > 0);
+        QCOMPARE(window.analysis()->analysis().isoFlop.optima.size(), plan.budgets.size());
     }
 };
 
