@@ -123,9 +123,9 @@ QValueAxis *linearAxis(const QString &title, Range r)
     if (std::isfinite(r.lo)) {
         const double span = std::max(r.hi - r.lo, 1e-3);
         axis->setRange(r.lo - 0.08 * span, r.hi + 0.08 * span);
+        axis->applyNiceNumbers();
     }
     axis->setLabelFormat(QStringLiteral("%.2f"));
-    axis->applyNiceNumbers();
     return axis;
 }
 
@@ -328,9 +328,11 @@ QList<QChart *> makeScalingCharts(const StudyAnalysis &analysis, FigureStyle sty
         targetSeries->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
         targetSeries->setMarkerSize(10);
         targetSeries->setColor(QColor(220, 30, 30));
-        targetSeries->append(target, predicted);
-        xr.add(target);
-        yr.add(predicted);
+        if (std::isfinite(predicted) && predicted > 0) { // no prediction before enough budgets are fitted
+            targetSeries->append(target, predicted);
+            xr.add(target);
+            yr.add(predicted);
+        }
         QAreaSeries *isoBand = analysis.haveIsoFlop ? intervalBand(analysis, QStringLiteral("isoflop"), panel.what, QColor(200, 40, 40), &yr) : nullptr;
         QAreaSeries *parBand = analysis.haveParametric ? intervalBand(analysis, QStringLiteral("parametric"), panel.what, QColor(40, 90, 200), &yr) : nullptr;
         QLineSeries *parLine = nullptr;
