@@ -597,7 +597,10 @@ void PlannerPanel::updatePreview()
                           .arg(plan.budgets.size())
                           .arg(plan.totalFlops(), 0, 'e', 2)
                           .arg(formatDuration(plan.estimatedSeconds()))
-                          .arg(plan.spec.flopsPerSecond, 0, 'e', 1));
+                          .arg(plan.spec.flopsPerSecond, 0, 'e', 1)
+                      + (plan.spec.backend == QLatin1String("simulated")
+                             ? tr(" for real training (the simulated backend takes seconds)")
+                             : QString()));
 
     m_chart->removeAllSeries();
     for (QAbstractAxis *axis : m_chart->axes()) {
