@@ -70,7 +70,13 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connectTrainArea();
     connect(m_planner, &PlannerPanel::statusMessage, this, &MainWindow::setRunning);
     connect(m_analysis, &AnalysisView::statusMessage, this, &MainWindow::setRunning);
-    connect(m_planner, &PlannerPanel::planSaved, this, [this] { m_analysis->refresh(); });
+    connect(m_planner, &PlannerPanel::planSaved, this, [this] {
+        // The Train area shows the runs of the saved plan (a sweep in progress keeps its runs
+        // until it stops).
+        if (!m_studyDir.isEmpty() && !m_train->isTraining())
+            m_train->openStudy(m_studyDir);
+        m_analysis->refresh();
+    });
     connect(m_planner, &PlannerPanel::studyFolderChosen, this, [this](const QString &dir) {
         if (QFileInfo(dir).absoluteFilePath() != m_studyDir)
             openStudy(dir);

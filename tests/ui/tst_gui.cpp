@@ -8,6 +8,7 @@
 #include "MainWindow.h"
 #include "TrainingDashboard.h"
 #include "PlannerPanel.h"
+#include "RunsTableModel.h"
 #include "data/StoryGenerator.h"
 #include "data/StudyData.h"
 #include "fit/StudyAnalysis.h"
@@ -423,6 +424,12 @@ private Q_SLOTS:
         QCOMPARE(MainWindow::recentStudies().value(0), QFileInfo(study).absoluteFilePath());
         QVERIFY(window.planner()->isValid());
         QVERIFY(!window.createStudy(QStringLiteral("demo"), study, &error)); // already a study
+        // A plan edited and saved in the Plan area is the one the Train area lists.
+        QCOMPARE(window.trainArea()->runsModel()->rowCount(), window.planner()->plan().runs.size());
+        window.planner()->setFieldText(QStringLiteral("compute.budgets"), QStringLiteral("2"));
+        QVERIFY2(window.planner()->savePlan(&error), qPrintable(error));
+        QCOMPARE(window.planner()->plan().budgets.size(), 2);
+        QCOMPARE(window.trainArea()->runsModel()->rowCount(), window.planner()->plan().runs.size());
 
         const QString copy = dir.filePath(QStringLiteral("copy"));
         QVERIFY2(window.saveStudyAs(copy, &error), qPrintable(error));
