@@ -459,7 +459,14 @@ private Q_SLOTS:
         MainWindow window;
         const QString study = dir.filePath(QStringLiteral("demo-study"));
         QString error;
+        QSignalSpy untrained(window.analysis(), &AnalysisView::analysisFailed);
         QVERIFY2(window.createStudy(QStringLiteral("demo"), study, &error), qPrintable(error));
+        // Before any run has trained, the Analyze area says where to train them.
+        QVERIFY(untrained.count() > 0 || untrained.wait(60000));
+        bool pointsToTrain = false;
+        for (const QLabel *label : window.analysis()->findChildren<QLabel *>())
+            pointsToTrain = pointsToTrain || label->text().contains(QStringLiteral("Train area"));
+        QVERIFY(pointsToTrain);
         TrainingDashboard *train = window.trainArea();
         QSignalSpy finished(train, &TrainingDashboard::sweepFinished);
         QSignalSpy updated(window.analysis(), &AnalysisView::analysisUpdated);
