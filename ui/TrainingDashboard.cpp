@@ -35,15 +35,18 @@
 namespace flopsfit::ui {
 
 namespace {
-// Colour by budget (a qualitative palette, small to large compute), lighter for larger models.
-QColor runColour(int budgetIndex, int sizeIndex, int sizes)
+// Colour by budget (a qualitative palette, small to large compute), lighter for larger models;
+// on a dark background every shade is lighter, so that none fades into it.
+QColor runColour(int budgetIndex, int sizeIndex, int sizes, bool darkBackground)
 {
     static const QColor palette[] = {QColor(0x44, 0x77, 0xaa), QColor(0xee, 0x66, 0x77), QColor(0x22, 0x88, 0x33),
                                      QColor(0xcc, 0xbb, 0x44), QColor(0x66, 0xcc, 0xee), QColor(0xaa, 0x33, 0x77),
                                      QColor(0x99, 0x55, 0x00), QColor(0x33, 0x33, 0x99)};
     const QColor base = palette[budgetIndex % int(std::size(palette))];
     const double t = sizes > 1 ? double(sizeIndex) / (sizes - 1) : 0.5;
-    return base.darker(int(135 - 55 * t)); // 135: darker, 80: lighter
+    if (darkBackground)
+        return base.darker(int(105 - 30 * t)); // the same steps, 30 points lighter
+    return base.darker(int(135 - 55 * t));     // 135: darker, 80: lighter
 }
 
 bool processAlive(qint64 pid)
@@ -348,11 +351,12 @@ bool TrainingDashboard::openStudy(const QString &studyDir)
     QHash<int, int> sizesPerBudget, sizeIndex;
     for (const RunSpec &run : plan.runs)
         ++sizesPerBudget[run.budgetIndex];
+    const bool dark = palette().color(QPalette::Base).lightness() < 128;
     for (const RunSpec &run : plan.runs) {
         const int i = sizeIndex[run.budgetIndex]++;
         const QString label = QStringLiteral("C=%1 N=%2").arg(run.budget, 0, 'g', 2).arg(run.params, 0, 'g', 3) +
                               (plan.spec.seeds.size() > 1 ? QStringLiteral(" s%1").arg(run.seed) : QString());
-        m_plot->addSeries(run.id, label, runColour(run.budgetIndex, i, sizesPerBudget.value(run.budgetIndex)));
+        m_plot->addSeries(run.id, label, runColour(run.budgetIndex, i, sizesPerBudget.value(run.budgetIndex), dark));
         m_readers.insert(run.id, RunMetricsReader(paths.metrics(run.id)));
         m_metricsDirty.insert(run.id);
     }
