@@ -198,6 +198,7 @@ void TrainingDashboard::buildUi()
             &TrainingDashboard::updateButtons);
 
     m_plot = new LossPlot(this);
+    m_plot->setPlaceholderText(tr("No loss points yet. Start all trains the runs; their curves draw here as they train."));
     m_smoothing = new QSlider(Qt::Horizontal, this);
     m_smoothing->setRange(0, 99);
     m_smoothing->setValue(int(m_plot->smoothing() * 100));
