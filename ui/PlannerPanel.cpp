@@ -210,7 +210,11 @@ QWidget *PlannerPanel::buildForm()
     presetRow->addWidget(load);
     presetRow->addWidget(loadFile);
     layout->addLayout(presetRow);
+    load->setToolTip(tr("Replace the form with the chosen preset"));
+    loadFile->setToolTip(tr("Replace the form with a preset file (.jsonc)"));
     connect(load, &QPushButton::clicked, this, [this] { loadPreset(m_presetBox->currentText()); });
+    // While the form shows the study's own plan no preset is chosen, and there is nothing to load.
+    connect(m_presetBox, qOverload<int>(&QComboBox::currentIndexChanged), load, [load](int index) { load->setEnabled(index >= 0); });
     connect(loadFile, &QPushButton::clicked, this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Load a preset"), QString(), tr("Presets (*.jsonc *.json)"));
         if (!path.isEmpty())

@@ -27,6 +27,7 @@
 #include <QImage>
 #include <QLabel>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QScatterSeries>
 #include <QSignalSpy>
 #include <QSvgRenderer>
@@ -424,6 +425,11 @@ private Q_SLOTS:
         QCOMPARE(MainWindow::recentStudies().value(0), QFileInfo(study).absoluteFilePath());
         QVERIFY(window.planner()->isValid());
         QVERIFY(!window.createStudy(QStringLiteral("demo"), study, &error)); // already a study
+        // The form shows the study's own plan: no preset is chosen, so there is none to load.
+        QPushButton *load = nullptr;
+        for (QPushButton *b : window.planner()->findChildren<QPushButton *>())
+            load = b->text() == QStringLiteral("Load") ? b : load;
+        QVERIFY(load && !load->isEnabled());
         // A plan edited and saved in the Plan area is the one the Train area lists.
         QCOMPARE(window.trainArea()->runsModel()->rowCount(), window.planner()->plan().runs.size());
         window.planner()->setFieldText(QStringLiteral("compute.budgets"), QStringLiteral("2"));
