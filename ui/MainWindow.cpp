@@ -124,6 +124,16 @@ void MainWindow::createActions()
         }
     });
     exportAll->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+    exportAll->setObjectName(QStringLiteral("exportAllFigures"));
+    // There are figures once the open study is fitted.
+    auto setCanExport = [exportAll](bool can) {
+        exportAll->setEnabled(can);
+        exportAll->setToolTip(can ? tr("Write every figure as PNG, SVG and PDF to the study's figures folder")
+                                  : tr("The figures come with the fit: train runs in the Train area first"));
+    };
+    setCanExport(false);
+    connect(m_analysis, &AnalysisView::analysisUpdated, exportAll, [setCanExport] { setCanExport(true); });
+    connect(m_analysis, &AnalysisView::analysisFailed, exportAll, [setCanExport] { setCanExport(false); });
     file->addSeparator();
     QAction *quit = file->addAction(themeIcon(QStringLiteral("application-exit"), QStyle::SP_DialogCloseButton), tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);

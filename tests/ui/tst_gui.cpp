@@ -18,6 +18,7 @@
 #include "train/SweepRunner.h"
 #include "util/Error.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QChart>
 #include <QDir>
@@ -473,6 +474,8 @@ private Q_SLOTS:
         for (const QLabel *label : window.analysis()->findChildren<QLabel *>())
             pointsToTrain = pointsToTrain || label->text().contains(QStringLiteral("Train area"));
         QVERIFY(pointsToTrain);
+        auto *exportAll = window.findChild<QAction *>(QStringLiteral("exportAllFigures"));
+        QVERIFY(exportAll && !exportAll->isEnabled()); // no figures before the fit
         TrainingDashboard *train = window.trainArea();
         QSignalSpy finished(train, &TrainingDashboard::sweepFinished);
         QSignalSpy updated(window.analysis(), &AnalysisView::analysisUpdated);
@@ -485,6 +488,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(window.analysis()->analysis().used.size(), plan.runs.size(), 180000);
         QVERIFY(updated.count() > 0);
         QCOMPARE(window.analysis()->analysis().isoFlop.optima.size(), plan.budgets.size());
+        QTRY_VERIFY_WITH_TIMEOUT(exportAll->isEnabled(), 60000);
     }
 };
 
