@@ -198,6 +198,12 @@ bool MainWindow::openStudy(const QString &studyDir)
         QMessageBox::warning(this, tr("Open study"), tr("%1: no such folder").arg(studyDir));
         return false;
     }
+    if (!QFileInfo::exists(StudyPaths(studyDir).sweep())) {
+        QMessageBox::warning(this, tr("Open study"),
+                             tr("%1 holds no study: it has no sweep.json. File → New Study… plans a study into a folder.")
+                                 .arg(info.absoluteFilePath()));
+        return false;
+    }
     m_studyDir = info.absoluteFilePath();
     QStringList recent = recentStudies();
     recent.removeAll(m_studyDir);

@@ -27,6 +27,7 @@
 #include <QIcon>
 #include <QImage>
 #include <QLabel>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScatterSeries>
@@ -34,6 +35,7 @@
 #include <QSvgRenderer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 using namespace flopsfit;
 using namespace flopsfit::ui;
@@ -444,6 +446,19 @@ private Q_SLOTS:
         QCOMPARE(window.studyDir(), QFileInfo(copy).absoluteFilePath());
         QCOMPARE(MainWindow::recentStudies().mid(0, 2), (QStringList{QFileInfo(copy).absoluteFilePath(), QFileInfo(study).absoluteFilePath()}));
         QVERIFY(!window.saveStudyAs(copy, &error)); // not over an existing study
+        // A folder with no plan is no study: the window says so and keeps the open one.
+        QTemporaryDir notAStudy;
+        QString warning;
+        QTimer::singleShot(0, [&warning] {
+            if (auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget())) {
+                warning = box->text();
+                box->close();
+            }
+        });
+        QVERIFY(!window.openStudy(notAStudy.path()));
+        QVERIFY2(warning.contains(QStringLiteral("no sweep.json")), qPrintable(warning));
+        QCOMPARE(window.studyDir(), QFileInfo(copy).absoluteFilePath());
+        QVERIFY(!MainWindow::recentStudies().contains(QFileInfo(notAStudy.path()).absoluteFilePath()));
         QVERIFY(!QIcon(QStringLiteral(":/icons/flopsfit.svg")).pixmap(64).isNull()); // the app icon resource
         // Switching from a trained study to one with no results before its fit is back: only
         // the open study's outcome is shown.
