@@ -163,7 +163,8 @@ AnalysisView::AnalysisView(QWidget *parent) : QWidget(parent)
         setHeadlineApproach(HeadlineApproach(m_approachBox->itemData(index).toInt()));
     });
     connect(m_bootstrapBox, &QSpinBox::editingFinished, this, [this] { setBootstrapSamples(m_bootstrapBox->value()); });
-    m_message->setText(tr("Open a study with results to see its fits."));
+    m_message->setText(tr("No study is open: File → New Study… (Ctrl+N) plans one from a preset, File → Open Study… (Ctrl+O) "
+                          "opens a study folder. Its fits appear here as its runs finish training."));
 
     // Refit when runs finish: results.jsonl grows by a line per finished run, whoever trains it
     // (this app, `flopsfit --batch train`, or cluster tasks on a shared folder).
@@ -402,12 +403,17 @@ void AnalysisView::onFitFinished()
         m_error = job.error;
         m_message->setText(m_error);
     }
+    // A study nobody has trained yet: say where to train it in the app.
+    const bool untrained = !job.ok && !QFileInfo::exists(StudyPaths(job.studyDir).results());
+    if (untrained)
+        m_message->setText(tr("No results yet: train the runs in the Train area (Start all); the fits appear here as runs finish."));
     Q_EMIT busyChanged(false);
     if (job.ok) {
         Q_EMIT statusMessage(tr("Fitted %1 runs").arg(m_analysis.used.size()));
         Q_EMIT analysisUpdated();
     } else {
-        Q_EMIT statusMessage(tr("No fit: %1").arg(m_error));
+        Q_EMIT statusMessage(untrained ? tr("No results yet: Start all in the Train area trains the runs")
+                                       : tr("No fit: %1").arg(m_error));
         Q_EMIT analysisFailed(m_error);
     }
     if (m_again) {

@@ -756,7 +756,18 @@ void LossPlot::paintEvent(QPaintEvent *)
     p.drawImage(0, 0, m_layer);
     paintCurves(p, plot, key.view, &m_layerLive, true);
     paintOverlay(p, plot);
+    const bool empty = std::all_of(m_series.begin(), m_series.end(), [](const Series &s) { return s.loss.isEmpty(); });
+    if (empty && !m_placeholder.isEmpty()) {
+        p.setPen(palette().color(QPalette::PlaceholderText));
+        p.drawText(plot.adjusted(24, 24, -24, -24), Qt::AlignCenter | Qt::TextWordWrap, m_placeholder);
+    }
     m_lastPaintMs = timer.nsecsElapsed() / 1e6;
+}
+
+void LossPlot::setPlaceholderText(const QString &text)
+{
+    m_placeholder = text;
+    update();
 }
 
 LossPlot::Readout LossPlot::nearestPoint(const QPoint &pos) const

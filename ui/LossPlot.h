@@ -37,6 +37,8 @@ public:
     int pointCount(const QString &id) const;
     void setSeriesVisible(const QString &id, bool visible);
     bool isSeriesVisible(const QString &id) const;
+    // Drawn in the middle of the plot while no run has a point (not in exported images).
+    void setPlaceholderText(const QString &text);
 
     // EMA weight in [0, 0.999], as TensorBoard's slider: 0 draws the raw curves only.
     void setSmoothing(double weight);
@@ -172,6 +174,7 @@ private:
     QHash<QString, int> m_index;
     double m_smoothing = 0.6;
     bool m_logX = false, m_logY = false;
+    QString m_placeholder;
     XAxis m_xAxis = XAxis::Step;
     bool m_autoView = true;
     quint64 m_stamp = 0; // bumped when the axis coordinates or the smoothing change

@@ -70,7 +70,13 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connectTrainArea();
     connect(m_planner, &PlannerPanel::statusMessage, this, &MainWindow::setRunning);
     connect(m_analysis, &AnalysisView::statusMessage, this, &MainWindow::setRunning);
-    connect(m_planner, &PlannerPanel::planSaved, this, [this] { m_analysis->refresh(); });
+    connect(m_planner, &PlannerPanel::planSaved, this, [this] {
+        // The Train area shows the runs of the saved plan (a sweep in progress keeps its runs
+        // until it stops).
+        if (!m_studyDir.isEmpty() && !m_train->isTraining())
+            m_train->openStudy(m_studyDir);
+        m_analysis->refresh();
+    });
     connect(m_planner, &PlannerPanel::studyFolderChosen, this, [this](const QString &dir) {
         if (QFileInfo(dir).absoluteFilePath() != m_studyDir)
             openStudy(dir);
@@ -118,6 +124,16 @@ void MainWindow::createActions()
         }
     });
     exportAll->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+    exportAll->setObjectName(QStringLiteral("exportAllFigures"));
+    // There are figures once the open study is fitted.
+    auto setCanExport = [exportAll](bool can) {
+        exportAll->setEnabled(can);
+        exportAll->setToolTip(can ? tr("Write every figure as PNG, SVG and PDF to the study's figures folder")
+                                  : tr("The figures come with the fit: train runs in the Train area first"));
+    };
+    setCanExport(false);
+    connect(m_analysis, &AnalysisView::analysisUpdated, exportAll, [setCanExport] { setCanExport(true); });
+    connect(m_analysis, &AnalysisView::analysisFailed, exportAll, [setCanExport] { setCanExport(false); });
     file->addSeparator();
     QAction *quit = file->addAction(themeIcon(QStringLiteral("application-exit"), QStyle::SP_DialogCloseButton), tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -180,6 +196,12 @@ bool MainWindow::openStudy(const QString &studyDir)
     const QFileInfo info(studyDir);
     if (!info.isDir()) {
         QMessageBox::warning(this, tr("Open study"), tr("%1: no such folder").arg(studyDir));
+        return false;
+    }
+    if (!QFileInfo::exists(StudyPaths(studyDir).sweep())) {
+        QMessageBox::warning(this, tr("Open study"),
+                             tr("%1 holds no study: it has no sweep.json. File → New Study… plans a study into a folder.")
+                                 .arg(info.absoluteFilePath()));
         return false;
     }
     m_studyDir = info.absoluteFilePath();

@@ -23,7 +23,7 @@ public:
     explicit MainWindow(QWidget *parent = nullptr);
 
     // Opens a study folder in every area and remembers it in Open Recent. Returns false (with a
-    // message box) when the folder does not exist.
+    // message box) when the folder does not exist or holds no sweep.json.
     bool openStudy(const QString &studyDir);
     QString studyDir() const { return m_studyDir; }
     // Creates `studyDir` with the plan of `preset` (a shipped name or a file) and opens it.

@@ -210,7 +210,11 @@ QWidget *PlannerPanel::buildForm()
     presetRow->addWidget(load);
     presetRow->addWidget(loadFile);
     layout->addLayout(presetRow);
+    load->setToolTip(tr("Replace the form with the chosen preset"));
+    loadFile->setToolTip(tr("Replace the form with a preset file (.jsonc)"));
     connect(load, &QPushButton::clicked, this, [this] { loadPreset(m_presetBox->currentText()); });
+    // While the form shows the study's own plan no preset is chosen, and there is nothing to load.
+    connect(m_presetBox, qOverload<int>(&QComboBox::currentIndexChanged), load, [load](int index) { load->setEnabled(index >= 0); });
     connect(loadFile, &QPushButton::clicked, this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Load a preset"), QString(), tr("Presets (*.jsonc *.json)"));
         if (!path.isEmpty())
@@ -597,7 +601,10 @@ void PlannerPanel::updatePreview()
                           .arg(plan.budgets.size())
                           .arg(plan.totalFlops(), 0, 'e', 2)
                           .arg(formatDuration(plan.estimatedSeconds()))
-                          .arg(plan.spec.flopsPerSecond, 0, 'e', 1));
+                          .arg(plan.spec.flopsPerSecond, 0, 'e', 1)
+                      + (plan.spec.backend == QLatin1String("simulated")
+                             ? tr(" for real training (the simulated backend takes seconds)")
+                             : QString()));
 
     m_chart->removeAllSeries();
     for (QAbstractAxis *axis : m_chart->axes()) {

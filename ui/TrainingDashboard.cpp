@@ -18,10 +18,12 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QMenu>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSlider>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QStackedLayout>
 #include <QSysInfo>
 #include <QtConcurrent/QtConcurrentRun>
 #include <QTableView>
@@ -33,15 +35,18 @@
 namespace flopsfit::ui {
 
 namespace {
-// Colour by budget (a qualitative palette, small to large compute), lighter for larger models.
-QColor runColour(int budgetIndex, int sizeIndex, int sizes)
+// Colour by budget (a qualitative palette, small to large compute), lighter for larger models;
+// on a dark background every shade is lighter, so that none fades into it.
+QColor runColour(int budgetIndex, int sizeIndex, int sizes, bool darkBackground)
 {
     static const QColor palette[] = {QColor(0x44, 0x77, 0xaa), QColor(0xee, 0x66, 0x77), QColor(0x22, 0x88, 0x33),
                                      QColor(0xcc, 0xbb, 0x44), QColor(0x66, 0xcc, 0xee), QColor(0xaa, 0x33, 0x77),
                                      QColor(0x99, 0x55, 0x00), QColor(0x33, 0x33, 0x99)};
     const QColor base = palette[budgetIndex % int(std::size(palette))];
     const double t = sizes > 1 ? double(sizeIndex) / (sizes - 1) : 0.5;
-    return base.darker(int(135 - 55 * t)); // 135: darker, 80: lighter
+    if (darkBackground)
+        return base.darker(int(105 - 30 * t)); // the same steps, 30 points lighter
+    return base.darker(int(135 - 55 * t));     // 135: darker, 80: lighter
 }
 
 bool processAlive(qint64 pid)
@@ -143,6 +148,7 @@ TrainingDashboard::~TrainingDashboard()
 void TrainingDashboard::buildUi()
 {
     m_startAll = new QPushButton(tr("Start all"), this);
+    m_startAll->setObjectName(QStringLiteral("startAll"));
     m_startAll->setToolTip(tr("Train every pending run"));
     m_stopAll = new QPushButton(tr("Stop all"), this);
     m_stopAll->setToolTip(tr("Stop every run with a checkpoint; starting again resumes"));
@@ -192,6 +198,7 @@ void TrainingDashboard::buildUi()
             &TrainingDashboard::updateButtons);
 
     m_plot = new LossPlot(this);
+    m_plot->setPlaceholderText(tr("No loss points yet. Start all trains the runs; their curves draw here as they train."));
     m_smoothing = new QSlider(Qt::Horizontal, this);
     m_smoothing->setRange(0, 99);
     m_smoothing->setValue(int(m_plot->smoothing() * 100));
@@ -204,10 +211,13 @@ void TrainingDashboard::buildUi()
     m_xAxis->addItem(tr("Tokens"), int(LossPlot::XAxis::Tokens));
     m_xAxis->addItem(tr("FLOPs"), int(LossPlot::XAxis::Flops));
     m_xAxis->addItem(tr("Wall time"), int(LossPlot::XAxis::WallTime));
+    m_xAxis->setToolTip(tr("Plot the loss against optimizer steps, tokens seen, FLOPs spent or wall time"));
     auto *reset = new QPushButton(tr("Reset range"), this);
     reset->setToolTip(tr("Follow the data again (drag to zoom, wheel to zoom, double-click resets)"));
     auto *csv = new QPushButton(tr("Export CSV…"), this);
+    csv->setToolTip(tr("Every point of every run's curve, raw and smoothed"));
     auto *image = new QPushButton(tr("Export image…"), this);
+    image->setToolTip(tr("The plot as PNG or SVG"));
 
     connect(m_smoothing, &QSlider::valueChanged, this, [this, smoothingValue](int v) {
         m_plot->setSmoothing(v / 100.0);
@@ -215,6 +225,9 @@ void TrainingDashboard::buildUi()
     });
     connect(m_logX, &QCheckBox::toggled, m_plot, &LossPlot::setLogX);
     connect(m_logY, &QCheckBox::toggled, m_plot, &LossPlot::setLogY);
+    // Training curves fall steeply over the first steps and then slowly: on a linear step axis
+    // most of each curve is squeezed against the left edge.
+    m_logX->setChecked(true);
     connect(m_xAxis, qOverload<int>(&QComboBox::currentIndexChanged), this,
             [this](int) { m_plot->setXAxis(LossPlot::XAxis(m_xAxis->currentData().toInt())); });
     connect(reset, &QPushButton::clicked, m_plot, &LossPlot::resetView);
@@ -247,9 +260,23 @@ void TrainingDashboard::buildUi()
     split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 3);
 
-    auto *layout = new QVBoxLayout(this);
-    layout->addLayout(controls);
-    layout->addWidget(split, 1);
+    auto *content = new QWidget(this);
+    auto *contentLayout = new QVBoxLayout(content);
+    contentLayout->setContentsMargins(0, 0, 0, 0);
+    contentLayout->addLayout(controls);
+    contentLayout->addWidget(split, 1);
+
+    // What to do while no study is open (or the one opened cannot be read).
+    m_emptyState = new QLabel(this);
+    m_emptyState->setObjectName(QStringLiteral("emptyState"));
+    m_emptyState->setAlignment(Qt::AlignCenter);
+    m_emptyState->setWordWrap(true);
+    m_emptyState->setTextFormat(Qt::RichText);
+
+    m_pages = new QStackedLayout(this);
+    m_pages->addWidget(m_emptyState);
+    m_pages->addWidget(content);
+    showEmptyState(QString());
 
     connect(m_startAll, &QPushButton::clicked, this, &TrainingDashboard::startAll);
     connect(m_stopAll, &QPushButton::clicked, this, &TrainingDashboard::stopAll);
@@ -268,6 +295,18 @@ void TrainingDashboard::buildUi()
     });
     connect(m_concurrency, qOverload<int>(&QSpinBox::valueChanged), m_controller, &SweepController::setConcurrency);
     updateButtons();
+}
+
+void TrainingDashboard::showEmptyState(const QString &error)
+{
+    QString text = tr("<h3>No study is open</h3>"
+                      "<p><b>File → New Study…</b> (Ctrl+N) plans a sweep from a preset (<i>demo</i> trains in "
+                      "seconds on the simulated backend);<br><b>File → Open Study…</b> (Ctrl+O) opens a study folder.</p>"
+                      "<p>Its runs then appear here: <b>Start all</b> trains them and their loss curves draw live.</p>");
+    if (!error.isEmpty())
+        text += QStringLiteral("<p style=\"color:#c0392b\">%1</p>").arg(error.toHtmlEscaped());
+    m_emptyState->setText(text);
+    m_pages->setCurrentIndex(0);
 }
 
 void TrainingDashboard::setPollInterval(int ms)
@@ -294,10 +333,13 @@ bool TrainingDashboard::openStudy(const QString &studyDir)
     try {
         plan = loadPlan(StudyPaths(studyDir).sweep());
     } catch (const InputError &e) {
+        if (m_studyDir.isEmpty())
+            showEmptyState(e.message());
         Q_EMIT statusMessage(e.message());
         return false;
     }
     m_studyDir = QDir(studyDir).absolutePath();
+    m_pages->setCurrentIndex(1);
     m_plan = plan;
     m_controller->setStudy(plan, m_studyDir);
     m_model->setRuns(plan.runs);
@@ -310,11 +352,12 @@ bool TrainingDashboard::openStudy(const QString &studyDir)
     QHash<int, int> sizesPerBudget, sizeIndex;
     for (const RunSpec &run : plan.runs)
         ++sizesPerBudget[run.budgetIndex];
+    const bool dark = palette().color(QPalette::Base).lightness() < 128;
     for (const RunSpec &run : plan.runs) {
         const int i = sizeIndex[run.budgetIndex]++;
         const QString label = QStringLiteral("C=%1 N=%2").arg(run.budget, 0, 'g', 2).arg(run.params, 0, 'g', 3) +
                               (plan.spec.seeds.size() > 1 ? QStringLiteral(" s%1").arg(run.seed) : QString());
-        m_plot->addSeries(run.id, label, runColour(run.budgetIndex, i, sizesPerBudget.value(run.budgetIndex)));
+        m_plot->addSeries(run.id, label, runColour(run.budgetIndex, i, sizesPerBudget.value(run.budgetIndex), dark));
         m_readers.insert(run.id, RunMetricsReader(paths.metrics(run.id)));
         m_metricsDirty.insert(run.id);
     }
@@ -529,9 +572,12 @@ void TrainingDashboard::applyMetrics(const QString &runId, const RunMetricsReade
 void TrainingDashboard::setRow(int row, RunRow value)
 {
     const bool wasFinished = m_model->run(row).finished();
+    const bool stateChanged = m_model->run(row).state != value.state;
     const QString id = value.spec.id;
     const bool nowFinished = value.finished();
     m_model->updateRun(row, value);
+    if (stateChanged)
+        updateButtons();
     if (nowFinished && !wasFinished) {
         m_metricsDirty.insert(id); // read the last lines of its curve
         scheduleRefresh(false);
@@ -662,11 +708,23 @@ void TrainingDashboard::updateSummary()
     m_summary->setText(parts.join(QStringLiteral(" · ")));
 }
 
+bool TrainingDashboard::canStartAll() const
+{
+    using S = RunRow::State;
+    const QVector<RunRow> &runs = m_model->runs();
+    return std::any_of(runs.begin(), runs.end(), [](const RunRow &r) {
+        return !r.finished() && r.state != S::Elsewhere && r.state != S::Queued && r.state != S::Running;
+    });
+}
+
 void TrainingDashboard::updateButtons()
 {
     const bool open = !m_studyDir.isEmpty();
     const bool any = open && m_table->selectionModel()->hasSelection();
-    m_startAll->setEnabled(open);
+    m_startAll->setEnabled(open && canStartAll());
+    m_startAll->setToolTip(!open ? tr("Open a study first (File → New Study… or Open Study…)")
+                           : m_startAll->isEnabled() ? tr("Train every pending run")
+                                                     : tr("Every run is finished, training, or queued"));
     m_stopAll->setEnabled(m_controller->isBusy());
     m_start->setEnabled(any);
     m_pause->setEnabled(any);
@@ -684,7 +742,7 @@ void TrainingDashboard::exportCurves()
         m_plot->exportCsv(path);
         Q_EMIT statusMessage(tr("Curves written to %1").arg(path));
     } catch (const InputError &e) {
-        Q_EMIT statusMessage(e.message());
+        QMessageBox::warning(this, tr("Export curves"), e.message());
     }
 }
 
@@ -700,7 +758,7 @@ void TrainingDashboard::exportPlotImage()
         m_plot->exportImage(path);
         Q_EMIT statusMessage(tr("Plot written to %1").arg(path));
     } catch (const InputError &e) {
-        Q_EMIT statusMessage(e.message());
+        QMessageBox::warning(this, tr("Export plot"), e.message());
     }
 }
 

@@ -16,6 +16,7 @@ class QLabel;
 class QPushButton;
 class QSlider;
 class QSpinBox;
+class QStackedLayout;
 class QTableView;
 
 namespace flopsfit {
@@ -81,6 +82,8 @@ private:
     void onRunStopped(const QString &runId);
     void updateSummary();
     void updateButtons();
+    bool canStartAll() const; // some run is neither finished, training, queued nor trained elsewhere
+    void showEmptyState(const QString &error);
     QStringList selectedRuns() const;
     void exportCurves();
     void exportPlotImage();
@@ -96,6 +99,8 @@ private:
     QCheckBox *m_logX = nullptr, *m_logY = nullptr;
     QComboBox *m_xAxis = nullptr;
     QLabel *m_summary = nullptr;
+    QLabel *m_emptyState = nullptr;
+    QStackedLayout *m_pages = nullptr;
 
     QString m_studyDir;
     SweepPlan m_plan;

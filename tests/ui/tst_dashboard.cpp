@@ -14,6 +14,8 @@
 #include <QDir>
 #include <QFile>
 #include <QImage>
+#include <QLabel>
+#include <QPushButton>
 #include <QSet>
 #include <QSignalSpy>
 #include <QSysInfo>
@@ -83,12 +85,17 @@ private Q_SLOTS:
         QCOMPARE(dashboard.runsModel()->rowCount(), plan.runs.size());
         QCOMPARE(stateOf(dashboard, plan.runs[0].id), QStringLiteral("pending"));
 
+        auto *startAll = dashboard.findChild<QPushButton *>(QStringLiteral("startAll"));
+        QVERIFY(startAll && startAll->isEnabled());
+
         QSignalSpy finished(&dashboard, &TrainingDashboard::sweepFinished);
         QSignalSpy runs(&dashboard, &TrainingDashboard::runFinished);
         dashboard.startAll();
         QVERIFY(dashboard.isTraining());
+        QVERIFY(!startAll->isEnabled()); // every run is queued or training
         QVERIFY(finished.wait(60000));
         QVERIFY(!dashboard.isTraining());
+        QVERIFY(!startAll->isEnabled()); // nothing is left to start
         QCOMPARE(runs.size(), plan.runs.size());
         for (const RunSpec &run : plan.runs) {
             QCOMPARE(stateOf(dashboard, run.id), QStringLiteral("done"));
@@ -104,6 +111,32 @@ private Q_SLOTS:
         QCOMPARE(logged.size(), plan.runs.size());
         for (int n : logged)
             QCOMPARE(n, 1);
+    }
+
+    void guidesUntilAStudyOpens()
+    {
+        TrainingDashboard dashboard;
+        dashboard.resize(1000, 700);
+        dashboard.show();
+        auto *empty = dashboard.findChild<QLabel *>(QStringLiteral("emptyState"));
+        auto *startAll = dashboard.findChild<QPushButton *>(QStringLiteral("startAll"));
+        QVERIFY(empty && startAll);
+        QVERIFY(empty->isVisible());
+        QVERIFY(empty->text().contains(QStringLiteral("New Study")));
+        QVERIFY(!startAll->isVisible());
+        QVERIFY(!startAll->isEnabled());
+
+        // A folder with no plan: the guidance stays and says what is wrong.
+        QTemporaryDir noPlan;
+        QVERIFY(!dashboard.openStudy(noPlan.path()));
+        QVERIFY(empty->isVisible());
+        QVERIFY2(empty->text().contains(QStringLiteral("sweep.json")), qPrintable(empty->text()));
+
+        QTemporaryDir dir;
+        planDemo(dir.path());
+        QVERIFY(dashboard.openStudy(dir.path()));
+        QVERIFY(!empty->isVisible());
+        QVERIFY(startAll->isVisible() && startAll->isEnabled());
     }
 
     void cancelMidSweepThenStartAgain()

@@ -8,6 +8,7 @@
 #include "MainWindow.h"
 #include "TrainingDashboard.h"
 #include "PlannerPanel.h"
+#include "RunsTableModel.h"
 #include "data/StoryGenerator.h"
 #include "data/StudyData.h"
 #include "fit/StudyAnalysis.h"
@@ -17,6 +18,7 @@
 #include "train/SweepRunner.h"
 #include "util/Error.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QChart>
 #include <QDir>
@@ -25,12 +27,15 @@
 #include <QIcon>
 #include <QImage>
 #include <QLabel>
+#include <QMessageBox>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QScatterSeries>
 #include <QSignalSpy>
 #include <QSvgRenderer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 using namespace flopsfit;
 using namespace flopsfit::ui;
@@ -423,6 +428,17 @@ private Q_SLOTS:
         QCOMPARE(MainWindow::recentStudies().value(0), QFileInfo(study).absoluteFilePath());
         QVERIFY(window.planner()->isValid());
         QVERIFY(!window.createStudy(QStringLiteral("demo"), study, &error)); // already a study
+        // The form shows the study's own plan: no preset is chosen, so there is none to load.
+        QPushButton *load = nullptr;
+        for (QPushButton *b : window.planner()->findChildren<QPushButton *>())
+            load = b->text() == QStringLiteral("Load") ? b : load;
+        QVERIFY(load && !load->isEnabled());
+        // A plan edited and saved in the Plan area is the one the Train area lists.
+        QCOMPARE(window.trainArea()->runsModel()->rowCount(), window.planner()->plan().runs.size());
+        window.planner()->setFieldText(QStringLiteral("compute.budgets"), QStringLiteral("2"));
+        QVERIFY2(window.planner()->savePlan(&error), qPrintable(error));
+        QCOMPARE(window.planner()->plan().budgets.size(), 2);
+        QCOMPARE(window.trainArea()->runsModel()->rowCount(), window.planner()->plan().runs.size());
 
         const QString copy = dir.filePath(QStringLiteral("copy"));
         QVERIFY2(window.saveStudyAs(copy, &error), qPrintable(error));
@@ -430,6 +446,19 @@ private Q_SLOTS:
         QCOMPARE(window.studyDir(), QFileInfo(copy).absoluteFilePath());
         QCOMPARE(MainWindow::recentStudies().mid(0, 2), (QStringList{QFileInfo(copy).absoluteFilePath(), QFileInfo(study).absoluteFilePath()}));
         QVERIFY(!window.saveStudyAs(copy, &error)); // not over an existing study
+        // A folder with no plan is no study: the window says so and keeps the open one.
+        QTemporaryDir notAStudy;
+        QString warning;
+        QTimer::singleShot(0, [&warning] {
+            if (auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget())) {
+                warning = box->text();
+                box->close();
+            }
+        });
+        QVERIFY(!window.openStudy(notAStudy.path()));
+        QVERIFY2(warning.contains(QStringLiteral("no sweep.json")), qPrintable(warning));
+        QCOMPARE(window.studyDir(), QFileInfo(copy).absoluteFilePath());
+        QVERIFY(!MainWindow::recentStudies().contains(QFileInfo(notAStudy.path()).absoluteFilePath()));
         QVERIFY(!QIcon(QStringLiteral(":/icons/flopsfit.svg")).pixmap(64).isNull()); // the app icon resource
         // Switching from a trained study to one with no results before its fit is back: only
         // the open study's outcome is shown.
@@ -452,7 +481,16 @@ private Q_SLOTS:
         MainWindow window;
         const QString study = dir.filePath(QStringLiteral("demo-study"));
         QString error;
+        QSignalSpy untrained(window.analysis(), &AnalysisView::analysisFailed);
         QVERIFY2(window.createStudy(QStringLiteral("demo"), study, &error), qPrintable(error));
+        // Before any run has trained, the Analyze area says where to train them.
+        QVERIFY(untrained.count() > 0 || untrained.wait(60000));
+        bool pointsToTrain = false;
+        for (const QLabel *label : window.analysis()->findChildren<QLabel *>())
+            pointsToTrain = pointsToTrain || label->text().contains(QStringLiteral("Train area"));
+        QVERIFY(pointsToTrain);
+        auto *exportAll = window.findChild<QAction *>(QStringLiteral("exportAllFigures"));
+        QVERIFY(exportAll && !exportAll->isEnabled()); // no figures before the fit
         TrainingDashboard *train = window.trainArea();
         QSignalSpy finished(train, &TrainingDashboard::sweepFinished);
         QSignalSpy updated(window.analysis(), &AnalysisView::analysisUpdated);
@@ -465,6 +503,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(window.analysis()->analysis().used.size(), plan.runs.size(), 180000);
         QVERIFY(updated.count() > 0);
         QCOMPARE(window.analysis()->analysis().isoFlop.optima.size(), plan.budgets.size());
+        QTRY_VERIFY_WITH_TIMEOUT(exportAll->isEnabled(), 60000);
     }
 };
 
