@@ -85,6 +85,12 @@ private Q_SLOTS:
         // QSettings (recent studies, window layout) go to a throw-away folder.
         qputenv("XDG_CONFIG_HOME", m_config.path().toLocal8Bit());
         QVERIFY(m_config.isValid() && m_study.isValid());
+        // The shared study is trained here, so that each test function also runs alone.
+        const QString path = resolvePreset(QStringLiteral("demo"));
+        const SweepPlan plan = planSweep(SweepSpec::fromConfig(loadSweepConfig(path), path));
+        savePlan(plan, StudyPaths(m_study.path()).sweep());
+        const SweepSummary summary = SweepRunner(plan, m_study.path()).run(SweepOptions{}, SweepCallbacks{});
+        QCOMPARE(summary.done, int(plan.runs.size()));
     }
 
     void plannerRejectsBadValues_data()
@@ -187,11 +193,7 @@ private Q_SLOTS:
 
     void analysisShowsFitsAndAClickExcludesARun()
     {
-        const QString path = resolvePreset(QStringLiteral("demo"));
-        const SweepPlan plan = planSweep(SweepSpec::fromConfig(loadSweepConfig(path), path));
-        savePlan(plan, StudyPaths(m_study.path()).sweep());
-        const SweepSummary summary = SweepRunner(plan, m_study.path()).run(SweepOptions{}, SweepCallbacks{});
-        QCOMPARE(summary.done, int(plan.runs.size()));
+        const SweepPlan plan = loadPlan(StudyPaths(m_study.path()).sweep());
 
         AnalysisView view;
         view.resize(1200, 800);
