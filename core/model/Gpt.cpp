@@ -12,9 +12,9 @@
 #include <cstring>
 #include <random>
 
-// Hot loops get an AVX2/FMA clone picked at load time, the baseline build stays portable.
+// Hot loops get an AVX2 clone picked at load time, the baseline build stays portable.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define FLOPSFIT_SIMD __attribute__((target_clones("arch=haswell", "default")))
+#define FLOPSFIT_SIMD __attribute__((target_clones("avx2", "default")))
 #else
 #define FLOPSFIT_SIMD
 #endif
@@ -39,18 +39,14 @@ namespace {
 
 constexpr float kNormEps = 1e-6f;
 
-// exp(x) for x ≤ 0 (softmax arguments after subtracting the maximum), written so that loops
-// over it vectorise: 2^i · 2^f with a degree-6 polynomial for 2^f, relative error ≈ 2e-7.
-inline float expNonPositive(float x)
+// exp(x) for x in [-87, 88] (clamped outside), written so that loops over it vectorise:
+// 2^i · 2^f with Cephes' degree-6 polynomial for 2^f on [-0.5, 0.5], relative error ≈ 2e-7.
+inline float fastExp(float x)
 {
-    x = std::max(x, -87.0f);
+    x = std::min(std::max(x, -87.0f), 88.0f);
     const float t = x * 1.44269504089f;
-    int i = int(t);            // truncates towards zero: t - i ∈ (-1, 0]
-    float f = t - float(i);
-    if (f < 0) {               // f ∈ [0, 1)
-        f += 1.0f;
-        i -= 1;
-    }
+    const float fi = (t + 12582912.0f) - 12582912.0f; // round to nearest (1.5 · 2^23 trick)
+    const float f = t - fi;                            // [-0.5, 0.5]
     float p = 1.535336188319500e-4f;
     p = p * f + 1.339887440266574e-3f;
     p = p * f + 9.618437357674640e-3f;
@@ -58,7 +54,7 @@ inline float expNonPositive(float x)
     p = p * f + 2.402264791363012e-1f;
     p = p * f + 6.931472028550421e-1f;
     p = p * f + 1.0f;
-    std::int32_t bits = (i + 127) << 23;
+    const std::int32_t bits = (int(fi) + 127) << 23;
     float scale;
     std::memcpy(&scale, &bits, sizeof scale);
     return p * scale;
@@ -66,7 +62,39 @@ inline float expNonPositive(float x)
 
 inline float sigmoid(float x)
 {
-    return x >= 0 ? 1.0f / (1.0f + expNonPositive(-x)) : 1.0f - 1.0f / (1.0f + expNonPositive(x));
+    return 1.0f / (1.0f + fastExp(-x));
+}
+
+// Σ f(j) for j < n in eight interleaved partial sums, so the loop vectorises without
+// reassociating floating-point math.
+template <class F>
+inline float sumOver(std::int64_t n, F f)
+{
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    std::int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        for (int k = 0; k < 8; ++k)
+            acc[k] += f(j + k);
+    }
+    for (; j < n; ++j)
+        acc[0] += f(j);
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+inline float maxOf(const float *x, std::int64_t n)
+{
+    float acc[8] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    std::int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        for (int k = 0; k < 8; ++k)
+            acc[k] = acc[k] > x[j + k] ? acc[k] : x[j + k];
+    }
+    for (; j < n; ++j)
+        acc[0] = acc[0] > x[j] ? acc[0] : x[j];
+    float m = acc[0];
+    for (int k = 1; k < 8; ++k)
+        m = m > acc[k] ? m : acc[k];
+    return m;
 }
 
 std::int64_t grainFor(std::int64_t rowCost)
@@ -81,9 +109,7 @@ FLOPSFIT_SIMD void rmsNormRows(const float *x, const float *w, float *y, float *
 {
     for (std::int64_t i = begin; i < end; ++i) {
         const float *xi = x + i * d;
-        float ss = 0;
-        for (std::int64_t j = 0; j < d; ++j)
-            ss += xi[j] * xi[j];
+        const float ss = sumOver(d, [&](std::int64_t j) { return xi[j] * xi[j]; });
         const float r = 1.0f / std::sqrt(ss / float(d) + kNormEps);
         rstd[i] = r;
         float *yi = y + i * d;
@@ -100,9 +126,7 @@ FLOPSFIT_SIMD void rmsNormBackwardRows(const float *x, const float *w, const flo
         const float *xi = x + i * d;
         const float *gi = gy + i * d;
         const float r = rstd[i];
-        float dot = 0;
-        for (std::int64_t j = 0; j < d; ++j)
-            dot += gi[j] * w[j] * xi[j];
+        const float dot = sumOver(d, [&](std::int64_t j) { return gi[j] * w[j] * xi[j]; });
         const float c = dot * r * r * r / float(d);
         float *gxi = gx + i * d;
         for (std::int64_t j = 0; j < d; ++j) {
@@ -338,58 +362,63 @@ Tensor rotateComposite(const Tensor &x, const Tensor &cosT, const Tensor &sinT)
 
 // ---- causal attention core: softmax(q·kᵀ / √hd, causal) · v on [B·H, T, hd] --------------------
 
-FLOPSFIT_SIMD void causalSoftmaxRows(float *scores, std::int64_t seq, float scale, std::int64_t begin,
-                                     std::int64_t end)
+// Softmax of row i of a causal score matrix: entries 0..i, scaled, zero from i+1 to `width`.
+FLOPSFIT_SIMD void causalSoftmaxRow(float *s, std::int64_t i, std::int64_t width, float scale)
 {
-    for (std::int64_t row = begin; row < end; ++row) { // row = bh·T + i
-        const std::int64_t i = row % seq;
-        float *s = scores + row * seq;
-        float mx = -INFINITY;
-        for (std::int64_t j = 0; j <= i; ++j)
-            mx = std::max(mx, s[j]);
-        float sum = 0;
-        for (std::int64_t j = 0; j <= i; ++j) {
-            const float e = expNonPositive((s[j] - mx) * scale);
-            s[j] = e;
-            sum += e;
-        }
-        const float inv = 1.0f / sum;
-        for (std::int64_t j = 0; j <= i; ++j)
-            s[j] *= inv;
-        for (std::int64_t j = i + 1; j < seq; ++j)
-            s[j] = 0;
-    }
+    const std::int64_t n = i + 1;
+    const float mx = maxOf(s, n);
+    const float sum = sumOver(n, [&](std::int64_t j) {
+        const float e = fastExp((s[j] - mx) * scale);
+        s[j] = e;
+        return e;
+    });
+    const float inv = 1.0f / sum;
+    for (std::int64_t j = 0; j < n; ++j)
+        s[j] *= inv;
+    for (std::int64_t j = n; j < width; ++j)
+        s[j] = 0;
 }
 
-// dS = P ⊙ (dP − Σ_j P·dP) · scale, written over dP.
-FLOPSFIT_SIMD void causalSoftmaxBackwardRows(const float *probs, float *gp, std::int64_t seq,
-                                             float scale, std::int64_t begin, std::int64_t end)
+// dS = P ⊙ (dP − Σ_j P·dP) · scale over entries 0..i of a row, written over dP; zero up to `width`.
+FLOPSFIT_SIMD void causalSoftmaxBackwardRow(const float *p, float *g, std::int64_t i, std::int64_t width,
+                                            float scale)
 {
-    for (std::int64_t row = begin; row < end; ++row) {
-        const std::int64_t i = row % seq;
-        const float *p = probs + row * seq;
-        float *g = gp + row * seq;
-        float dot = 0;
-        for (std::int64_t j = 0; j <= i; ++j)
-            dot += p[j] * g[j];
-        for (std::int64_t j = 0; j <= i; ++j)
-            g[j] = p[j] * (g[j] - dot) * scale;
-        for (std::int64_t j = i + 1; j < seq; ++j)
-            g[j] = 0;
-    }
+    const std::int64_t n = i + 1;
+    const float dot = sumOver(n, [&](std::int64_t j) { return p[j] * g[j]; });
+    for (std::int64_t j = 0; j < n; ++j)
+        g[j] = p[j] * (g[j] - dot) * scale;
+    for (std::int64_t j = n; j < width; ++j)
+        g[j] = 0;
 }
+
+// Rows are processed in blocks of kAttentionBlock; block r needs only key columns
+// [0, (r + 1) · kAttentionBlock), so about half of the score matrix is never computed. Each head
+// is one task of a single parallel region (its matrix products run on one thread), which costs
+// far less synchronisation than a batched product per step.
+constexpr std::int64_t kAttentionBlock = 64;
 
 struct CausalAttentionFunction : torch::autograd::Function<CausalAttentionFunction> {
     static Tensor forward(AutogradContext *ctx, const Tensor &q, const Tensor &k, const Tensor &v)
     {
-        const std::int64_t seq = q.size(1);
+        const std::int64_t heads = q.size(0), seq = q.size(1);
         const float scale = 1.0f / std::sqrt(float(q.size(2)));
-        Tensor probs = torch::bmm(q, k.transpose(1, 2));
-        float *pp = probs.data_ptr<float>();
-        at::parallel_for(0, probs.size(0) * seq, grainFor(seq), [&](std::int64_t b, std::int64_t e) {
-            causalSoftmaxRows(pp, seq, scale, b, e);
+        Tensor probs = torch::empty({heads, seq, seq}, q.options());
+        Tensor out = torch::empty_like(q);
+        at::parallel_for(0, heads, 1, [&](std::int64_t h0, std::int64_t h1) {
+            for (std::int64_t h = h0; h < h1; ++h) {
+                const Tensor qh = q[h], kh = k[h], vh = v[h], ph = probs[h], oh = out[h];
+                float *pp = ph.data_ptr<float>();
+                for (std::int64_t r0 = 0; r0 < seq; r0 += kAttentionBlock) {
+                    const std::int64_t rows = std::min(kAttentionBlock, seq - r0), width = r0 + rows;
+                    Tensor s = ph.narrow(0, r0, rows).narrow(1, 0, width);
+                    at::mm_out(s, qh.narrow(0, r0, rows), kh.narrow(0, 0, width).t());
+                    for (std::int64_t i = r0; i < r0 + rows; ++i)
+                        causalSoftmaxRow(pp + i * seq, i, width, scale);
+                    Tensor o = oh.narrow(0, r0, rows);
+                    at::mm_out(o, s, vh.narrow(0, 0, width));
+                }
+            }
         });
-        Tensor out = torch::bmm(probs, v);
         ctx->save_for_backward({q, k, v, probs});
         return out;
     }
@@ -399,17 +428,33 @@ struct CausalAttentionFunction : torch::autograd::Function<CausalAttentionFuncti
         const auto saved = ctx->get_saved_variables();
         const Tensor &q = saved[0], &k = saved[1], &v = saved[2], &probs = saved[3];
         const Tensor go = grads[0].contiguous();
-        const std::int64_t seq = q.size(1);
+        const std::int64_t heads = q.size(0), seq = q.size(1);
         const float scale = 1.0f / std::sqrt(float(q.size(2)));
-        Tensor gv = torch::bmm(probs.transpose(1, 2), go);
-        Tensor gs = torch::bmm(go, v.transpose(1, 2));
-        const float *pp = probs.data_ptr<float>();
-        float *pg = gs.data_ptr<float>();
-        at::parallel_for(0, gs.size(0) * seq, grainFor(seq), [&](std::int64_t b, std::int64_t e) {
-            causalSoftmaxBackwardRows(pp, pg, seq, scale, b, e);
+        Tensor gq = torch::empty_like(q), gk = torch::empty_like(k), gv = torch::empty_like(v);
+        Tensor gs = torch::empty_like(probs);
+        at::parallel_for(0, heads, 1, [&](std::int64_t h0, std::int64_t h1) {
+            for (std::int64_t h = h0; h < h1; ++h) {
+                const Tensor qh = q[h], kh = k[h], vh = v[h], ph = probs[h], goh = go[h], gsh = gs[h];
+                const float *pp = ph.data_ptr<float>();
+                float *pg = gsh.data_ptr<float>();
+                for (std::int64_t r0 = 0; r0 < seq; r0 += kAttentionBlock) {
+                    const std::int64_t rows = std::min(kAttentionBlock, seq - r0), width = r0 + rows;
+                    Tensor g = gsh.narrow(0, r0, rows).narrow(1, 0, width);
+                    at::mm_out(g, goh.narrow(0, r0, rows), vh.narrow(0, 0, width).t());
+                    for (std::int64_t i = r0; i < r0 + rows; ++i)
+                        causalSoftmaxBackwardRow(pp + i * seq, pg + i * seq, i, width, scale);
+                    Tensor gqr = gq[h].narrow(0, r0, rows);
+                    at::mm_out(gqr, g, kh.narrow(0, 0, width));
+                }
+                // Key block c is seen by the rows from c onwards.
+                for (std::int64_t c0 = 0; c0 < seq; c0 += kAttentionBlock) {
+                    const std::int64_t cols = std::min(kAttentionBlock, seq - c0), rows = seq - c0;
+                    Tensor gvc = gv[h].narrow(0, c0, cols), gkc = gk[h].narrow(0, c0, cols);
+                    at::mm_out(gvc, ph.narrow(0, c0, rows).narrow(1, c0, cols).t(), goh.narrow(0, c0, rows));
+                    at::mm_out(gkc, gsh.narrow(0, c0, rows).narrow(1, c0, cols).t(), qh.narrow(0, c0, rows));
+                }
+            }
         });
-        Tensor gq = torch::bmm(gs, k);
-        Tensor gk = torch::bmm(gs.transpose(1, 2), q);
         return {gq, gk, gv};
     }
 };
@@ -438,16 +483,13 @@ FLOPSFIT_SIMD double softmaxCrossEntropyRows(float *logits, const std::int64_t *
     double total = 0;
     for (std::int64_t i = begin; i < end; ++i) {
         float *x = logits + i * vocab;
-        float mx = -INFINITY;
-        for (std::int64_t j = 0; j < vocab; ++j)
-            mx = std::max(mx, x[j]);
+        const float mx = maxOf(x, vocab);
         const float target = x[targets[i]];
-        float sum = 0;
-        for (std::int64_t j = 0; j < vocab; ++j) {
-            const float e = expNonPositive(x[j] - mx);
+        const float sum = sumOver(vocab, [&](std::int64_t j) {
+            const float e = fastExp(x[j] - mx);
             x[j] = e;
-            sum += e;
-        }
+            return e;
+        });
         const float inv = 1.0f / sum;
         for (std::int64_t j = 0; j < vocab; ++j)
             x[j] *= inv;

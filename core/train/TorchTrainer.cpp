@@ -22,7 +22,7 @@
 #include <vector>
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define FLOPSFIT_SIMD __attribute__((target_clones("arch=haswell", "default")))
+#define FLOPSFIT_SIMD __attribute__((target_clones("avx2", "default")))
 #else
 #define FLOPSFIT_SIMD
 #endif
