@@ -264,6 +264,11 @@ RunResult trainTorchRun(const RunSpec &run, const TrainContext &context, const T
     QElapsedTimer timer;
     timer.start();
     RunResult result = RunResult::fromSpec(run, QStringLiteral("torch"));
+    // Intra-op threads are per worker thread (OpenMP). Torch initialises a thread's count lazily
+    // from the process-wide value that the last caller set; trigger that first, both in libtorch
+    // and in this library's inline copy, so it cannot later undo the count set here.
+    at::get_num_threads();
+    at::internal::lazy_init_num_threads();
     at::set_num_threads(std::max(1, context.threads));
 
     const StudyPaths &paths = context.paths;
