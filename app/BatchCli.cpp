@@ -189,10 +189,9 @@ int trainStudy(const QString &studyDir, const SweepOptions &options)
     QHash<QString, RunProgress> running;
     QElapsedTimer sinceProgressLine;
     sinceProgressLine.start();
-    callbacks.started = [&](const RunSpec &run, int threads) {
+    callbacks.started = [&](const RunSpec &run, int) {
         QMutexLocker lock(&printMutex);
         running.insert(run.id, RunProgress{run.id, 0, run.steps});
-        Q_UNUSED(threads);
     };
     callbacks.progress = [&](const RunProgress &p) {
         QMutexLocker lock(&printMutex);
