@@ -11,6 +11,7 @@
 #include "train/StudyStatus.h"
 #include "train/SweepRunner.h"
 #include "util/Error.h"
+#include "util/Json.h"
 
 #ifdef FLOPSFIT_HAVE_GUI
 #include "FigureExport.h"
@@ -23,6 +24,7 @@
 #include <QStandardPaths>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QHash>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QMutex>
@@ -184,8 +186,33 @@ int trainStudy(const QString &studyDir, const SweepOptions &options)
     QMutex printMutex;
     int finished = 0;
     SweepCallbacks callbacks;
+    // Periodic progress: one line every 30 s with every run in flight, never one per step.
+    QHash<QString, RunProgress> running;
+    QElapsedTimer sinceProgressLine;
+    sinceProgressLine.start();
+    callbacks.started = [&](const RunSpec &run, int) {
+        QMutexLocker lock(&printMutex);
+        running.insert(run.id, RunProgress{run.id, 0, run.steps});
+    };
+    callbacks.progress = [&](const RunProgress &p) {
+        QMutexLocker lock(&printMutex);
+        running.insert(p.runId, p);
+        if (sinceProgressLine.elapsed() < 30000)
+            return;
+        sinceProgressLine.restart();
+        QStringList parts;
+        for (const RunProgress &r : std::as_const(running))
+            parts << QStringLiteral("%1 %2% loss %3 %4 tok/s")
+                         .arg(r.runId)
+                         .arg(r.totalSteps > 0 ? 100 * r.step / r.totalSteps : 0)
+                         .arg(r.trainLoss, 0, 'f', 3)
+                         .arg(r.tokensPerSecond, 0, 'f', 0);
+        err() << QStringLiteral("  … %1/%2 finished; %3\n").arg(finished).arg(pending).arg(parts.join(QStringLiteral("; ")));
+        err().flush();
+    };
     callbacks.finished = [&](const RunResult &r) {
         QMutexLocker lock(&printMutex);
+        running.remove(r.id);
         ++finished;
         err() << QStringLiteral("[%1/%2] %3 %4").arg(finished).arg(pending).arg(r.id, runStatusName(r.status));
         if (std::isfinite(r.loss))
@@ -200,10 +227,16 @@ int trainStudy(const QString &studyDir, const SweepOptions &options)
         err() << "warning: " << w << '\n';
         err().flush();
     };
+    // The plan's training.threads / training.concurrency apply unless the command line set them.
+    SweepOptions effective = options;
+    if (effective.threadsPerRun == 0)
+        effective.threadsPerRun = valueAtPath(plan.spec.config, QStringLiteral("training.threads")).toInt();
+    if (effective.concurrency == 0)
+        effective.concurrency = valueAtPath(plan.spec.config, QStringLiteral("training.concurrency")).toInt();
     activeRunner = &runner;
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
-    const SweepSummary summary = runner.run(options, callbacks);
+    const SweepSummary summary = runner.run(effective, callbacks);
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
     activeRunner = nullptr;

@@ -1,4 +1,7 @@
 #include "BatchCli.h"
+#ifdef FLOPSFIT_HAVE_TORCH
+#include "train/TorchBackend.h"
+#endif
 
 #ifdef FLOPSFIT_HAVE_GUI
 #include "AnalysisView.h"
@@ -129,6 +132,9 @@ int main(int argc, char **argv)
         app = std::make_unique<QCoreApplication>(argc, argv);
 #else
     app = std::make_unique<QCoreApplication>(argc, argv);
+#endif
+#ifdef FLOPSFIT_HAVE_TORCH
+    flopsfit::registerTorchBackend();
 #endif
     if (batch)
         return flopsfit::runBatch(args.mid(batchAt + 1));
