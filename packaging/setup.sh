@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian 12 machine:
-#   bash packaging/setup.sh demo   install dependencies, build, run the demo study
+#   bash packaging/setup.sh demo   install dependencies, build, train and fit the cpu_fast study
 #   bash packaging/setup.sh test   install dependencies, build, run the test suite
 #   bash packaging/setup.sh build  install dependencies and build
-# Environment: BUILD_DIR (default build), PRESET (default demo), STUDY (default ./demo-study),
+# Environment: BUILD_DIR (default build), PRESET (default cpu_fast: real training on the built-in
+#              corpus; demo: the simulated sweep in seconds), STUDY (default ./<preset>-study),
 #              JOBS (default: all cores).
 set -euo pipefail
 
@@ -25,7 +26,7 @@ cmake --build "$build_dir" -j "$jobs"
 case "$action" in
   build) ;;
   demo)
-    preset="${PRESET:-demo}"
+    preset="${PRESET:-cpu_fast}"
     study="${STUDY:-$here/${preset}-study}"
     "$build_dir/app/flopsfit" --batch all --preset "presets/${preset}.jsonc" --out "$study"
     echo "figures: $study/figures"
