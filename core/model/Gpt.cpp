@@ -499,48 +499,81 @@ FLOPSFIT_SIMD double softmaxCrossEntropyRows(float *logits, const std::int64_t *
     return total;
 }
 
+// Rows of the head are processed in chunks whose logits stay in cache: each chunk's logits are
+// computed, turned into probabilities and, when gradients are wanted, straight away into
+// d loss / d logits and multiplied back into the gradients of the hidden states and of the head.
+// The [N, V] logits never exist whole. Each chunk is one task of a single parallel region (its
+// matrix products run on one thread); each thread sums its own head gradient.
+constexpr std::int64_t kHeadChunk = 64;
+
+struct HeadLossResult {
+    double loss;          // mean cross-entropy
+    Tensor ghidden, ghead; // its gradients, when asked for
+};
+
+HeadLossResult headLoss(const Tensor &hidden, const Tensor &head, const Tensor &targets, bool withGrad)
+{
+    const Tensor h = hidden.contiguous(), w = head.contiguous(), tc = targets.contiguous();
+    const std::int64_t n = h.size(0), d = h.size(1), vocab = w.size(0);
+    const std::int64_t chunks = (n + kHeadChunk - 1) / kHeadChunk;
+    const int threads = at::get_num_threads();
+    const std::int64_t *pt = tc.data_ptr<std::int64_t>();
+    Tensor logits = torch::empty({threads, kHeadChunk, vocab}, h.options());
+    HeadLossResult r{0, Tensor(), Tensor()};
+    Tensor gheads;
+    if (withGrad) {
+        r.ghidden = torch::empty_like(h);
+        gheads = torch::zeros({threads, vocab, d}, h.options());
+    }
+    std::vector<double> partial(std::size_t(threads), 0.0);
+    const float invN = 1.0f / float(n);
+    at::parallel_for(0, chunks, 1, [&](std::int64_t c0, std::int64_t c1) {
+        const int t = at::get_thread_num();
+        for (std::int64_t c = c0; c < c1; ++c) {
+            const std::int64_t r0 = c * kHeadChunk, rows = std::min(kHeadChunk, n - r0);
+            Tensor lc = logits[t].narrow(0, 0, rows);
+            const Tensor hc = h.narrow(0, r0, rows);
+            at::mm_out(lc, hc, w.t());
+            float *pl = lc.data_ptr<float>();
+            partial[std::size_t(t)] += softmaxCrossEntropyRows(pl, pt + r0, vocab, 0, rows);
+            if (!withGrad)
+                continue;
+            for (std::int64_t i = 0; i < rows; ++i) {
+                float *x = pl + i * vocab;
+                x[pt[r0 + i]] -= 1.0f;
+                for (std::int64_t j = 0; j < vocab; ++j)
+                    x[j] *= invN;
+            }
+            Tensor gh = r.ghidden.narrow(0, r0, rows);
+            at::mm_out(gh, lc, w);
+            Tensor gw = gheads[t];
+            gw.addmm_(lc.t(), hc);
+        }
+    });
+    for (double p : partial)
+        r.loss += p;
+    r.loss /= double(n);
+    if (withGrad)
+        r.ghead = threads == 1 ? gheads[0] : gheads.sum(0);
+    return r;
+}
+
 struct HeadLossFunction : torch::autograd::Function<HeadLossFunction> {
-    // hidden [N, d], head [V, d], targets [N] → mean cross-entropy.
+    // hidden [N, d], head [V, d], targets [N] → mean cross-entropy; the gradients are computed with
+    // the loss and scaled in the backward pass.
     static Tensor forward(AutogradContext *ctx, const Tensor &hidden, const Tensor &head,
                           const Tensor &targets)
     {
-        Tensor probs = torch::mm(hidden, head.t());
-        const std::int64_t n = probs.size(0), vocab = probs.size(1);
-        Tensor tc = targets.contiguous();
-        const std::int64_t *pt = tc.data_ptr<std::int64_t>();
-        float *pp = probs.data_ptr<float>();
-        const int threads = at::get_num_threads();
-        std::vector<double> partial(std::size_t(threads), 0.0);
-        at::parallel_for(0, n, grainFor(vocab), [&](std::int64_t b, std::int64_t e) {
-            partial[std::size_t(at::get_thread_num())] += softmaxCrossEntropyRows(pp, pt, vocab, b, e);
-        });
-        double total = 0;
-        for (double p : partial)
-            total += p;
-        ctx->save_for_backward({hidden, head, tc, probs});
-        return torch::full({}, total / double(n), hidden.options());
+        HeadLossResult r = headLoss(hidden, head, targets, true);
+        ctx->save_for_backward({r.ghidden, r.ghead});
+        return torch::full({}, r.loss, hidden.options());
     }
 
     static variable_list backward(AutogradContext *ctx, variable_list grads)
     {
         const auto saved = ctx->get_saved_variables();
-        const Tensor &hidden = saved[0], &head = saved[1], &targets = saved[2];
-        Tensor glogits = saved[3]; // the probabilities, turned into d loss / d logits in place
-        const std::int64_t n = glogits.size(0), vocab = glogits.size(1);
-        const float g = grads[0].item<float>() / float(n);
-        float *pp = glogits.data_ptr<float>();
-        const std::int64_t *pt = targets.data_ptr<std::int64_t>();
-        at::parallel_for(0, n, grainFor(vocab), [&](std::int64_t b, std::int64_t e) {
-            for (std::int64_t i = b; i < e; ++i) {
-                float *x = pp + i * vocab;
-                x[pt[i]] -= 1.0f;
-                for (std::int64_t j = 0; j < vocab; ++j)
-                    x[j] *= g;
-            }
-        });
-        Tensor ghidden = torch::mm(glogits, head);
-        Tensor ghead = torch::mm(glogits.t(), hidden);
-        return {ghidden, ghead, Tensor()};
+        const Tensor g = grads[0];
+        return {saved[0] * g, saved[1] * g, Tensor()};
     }
 };
 
@@ -718,8 +751,11 @@ Tensor GptImpl::hidden(const Tensor &inputs)
 Tensor GptImpl::loss(const Tensor &inputs, const Tensor &targets)
 {
     Tensor h = hidden(inputs);
-    if (m_fused && canFuse(m_flat))
-        return HeadLossFunction::apply(h, m_head, targets.reshape({-1}));
+    if (m_fused && canFuse(m_flat)) {
+        if (torch::GradMode::is_enabled())
+            return HeadLossFunction::apply(h, m_head, targets.reshape({-1}));
+        return torch::full({}, headLoss(h, m_head, targets.reshape({-1}), false).loss, h.options());
+    }
     return torch::nn::functional::cross_entropy(torch::mm(h, m_head.t()), targets.reshape({-1}));
 }
 
