@@ -1,6 +1,7 @@
 #include "model/Gpt.h"
 
 #include "util/Error.h"
+#include "util/Simd.h"
 
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
@@ -12,13 +13,6 @@
 #include <cmath>
 #include <cstring>
 #include <random>
-
-// Hot loops get an AVX2 clone picked at load time, the baseline build stays portable.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define FLOPSFIT_SIMD __attribute__((target_clones("avx2", "default")))
-#else
-#define FLOPSFIT_SIMD
-#endif
 
 namespace flopsfit {
 

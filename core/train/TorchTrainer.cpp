@@ -6,6 +6,7 @@
 #include "store/StudyFiles.h"
 #include "util/Error.h"
 #include "util/Json.h"
+#include "util/Simd.h"
 
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
@@ -20,12 +21,6 @@
 #include <cmath>
 #include <cstdio>
 #include <vector>
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define FLOPSFIT_SIMD __attribute__((target_clones("avx2", "default")))
-#else
-#define FLOPSFIT_SIMD
-#endif
 
 namespace flopsfit {
 
