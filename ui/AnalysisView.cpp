@@ -176,13 +176,13 @@ AnalysisView::AnalysisView(QWidget *parent) : QWidget(parent)
     connect(m_files, &QFileSystemWatcher::fileChanged, this, [this](const QString &path) {
         if (!m_files->files().contains(path) && QFileInfo::exists(path))
             m_files->addPath(path); // replaced rather than appended to
-        m_refitTimer->start();
+        scheduleRefresh();
     });
     connect(m_files, &QFileSystemWatcher::directoryChanged, this, [this] {
         const QString results = StudyPaths(m_studyDir).results();
         if (!m_files->files().contains(results) && QFileInfo::exists(results)) {
             m_files->addPath(results);
-            m_refitTimer->start();
+            scheduleRefresh();
         }
     });
 }
@@ -319,6 +319,11 @@ void AnalysisView::setStudyDir(const QString &studyDir)
     m_excluded->clear();
     m_message->setText(tr("Fitting %1…").arg(studyDir));
     refresh();
+}
+
+void AnalysisView::scheduleRefresh()
+{
+    m_refitTimer->start();
 }
 
 void AnalysisView::refresh()

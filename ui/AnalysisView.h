@@ -67,6 +67,9 @@ public:
 public Q_SLOTS:
     // Refits in the background (a request while a fit runs refits once more after it).
     void refresh();
+    // Refits once, shortly: every report of a finished run (the folder watcher here, the Train
+    // area's signals) within 500 ms makes a single refit.
+    void scheduleRefresh();
 
 Q_SIGNALS:
     void analysisUpdated();

@@ -93,10 +93,10 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
 
 void MainWindow::connectTrainArea()
 {
-    // Each finished run (here or in another process) and the end of a sweep refit the analysis; a
-    // refit requested while one runs is folded into one more refit after it.
-    connect(m_train, &TrainingDashboard::runFinished, m_analysis, &AnalysisView::refresh);
-    connect(m_train, &TrainingDashboard::sweepFinished, m_analysis, &AnalysisView::refresh);
+    // Each finished run (here or in another process, also on a shared folder the analysis' own
+    // watcher is not told about) and the end of a sweep refit the analysis, once per burst.
+    connect(m_train, &TrainingDashboard::runFinished, m_analysis, &AnalysisView::scheduleRefresh);
+    connect(m_train, &TrainingDashboard::sweepFinished, m_analysis, &AnalysisView::scheduleRefresh);
     connect(m_train, &TrainingDashboard::statusMessage, this, &MainWindow::setRunning);
 }
 
