@@ -148,7 +148,7 @@ QString tokenizeExecutable()
 
 static bool dataIsCurrent(const StudyPaths &paths, const QJsonObject &settings)
 {
-    const QString metaPath = QDir(paths.dataDir()).filePath(QStringLiteral("meta.json"));
+    const QString metaPath = paths.dataMeta();
     if (!QFileInfo::exists(metaPath))
         return false;
     DataMeta meta;
@@ -160,10 +160,9 @@ static bool dataIsCurrent(const StudyPaths &paths, const QJsonObject &settings)
     if (meta.settings != settings)
         return false;
     const qint64 width = tokenDTypeBytes(meta.dtype);
-    const QDir dir(paths.dataDir());
-    return QFileInfo(dir.filePath(QStringLiteral("train.bin"))).size() == meta.trainTokens * width
-        && QFileInfo(dir.filePath(QStringLiteral("val.bin"))).size() == meta.valTokens * width
-        && QFileInfo::exists(dir.filePath(QStringLiteral("vocab.txt")));
+    return QFileInfo(paths.trainShard()).size() == meta.trainTokens * width
+        && QFileInfo(paths.valShard()).size() == meta.valTokens * width
+        && QFileInfo::exists(QDir(paths.dataDir()).filePath(QStringLiteral("vocab.txt")));
 }
 
 bool ensureStudyData(const StudyPaths &paths, const SweepSpec &spec,

@@ -23,6 +23,9 @@ QString StudyPaths::sweep() const { return m_root + QStringLiteral("/sweep.json"
 QString StudyPaths::results() const { return m_root + QStringLiteral("/results.jsonl"); }
 QString StudyPaths::analysis() const { return m_root + QStringLiteral("/analysis.json"); }
 QString StudyPaths::dataDir() const { return m_root + QStringLiteral("/data"); }
+QString StudyPaths::dataMeta() const { return dataDir() + QStringLiteral("/meta.json"); }
+QString StudyPaths::trainShard() const { return dataDir() + QStringLiteral("/train.bin"); }
+QString StudyPaths::valShard() const { return dataDir() + QStringLiteral("/val.bin"); }
 QString StudyPaths::figuresDir() const { return m_root + QStringLiteral("/figures"); }
 QString StudyPaths::runDir(const QString &runId) const
 {

@@ -19,6 +19,9 @@ public:
     QString results() const;
     QString analysis() const;
     QString dataDir() const;
+    QString dataMeta() const;    // data/meta.json
+    QString trainShard() const;  // data/train.bin
+    QString valShard() const;    // data/val.bin
     QString figuresDir() const;
     QString runDir(const QString &runId) const;
     QString metrics(const QString &runId) const;

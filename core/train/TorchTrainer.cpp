@@ -267,13 +267,13 @@ RunResult trainTorchRun(const RunSpec &run, const TrainContext &context, const T
     at::set_num_threads(std::max(1, context.threads));
 
     const StudyPaths &paths = context.paths;
-    const QString metaPath = paths.dataDir() + QStringLiteral("/meta.json");
+    const QString metaPath = paths.dataMeta();
     const DataMeta meta = readDataMeta(metaPath);
     if (meta.vocabSize > run.shape.vocab_size)
         throw InputError(QStringLiteral("%1: the tokenizer has %2 pieces but the model's vocabulary is %3")
                              .arg(metaPath).arg(meta.vocabSize).arg(run.shape.vocab_size));
-    const TokenShardReader train(paths.dataDir() + QStringLiteral("/train.bin"), meta.dtype);
-    const TokenShardReader val(paths.dataDir() + QStringLiteral("/val.bin"), meta.dtype);
+    const TokenShardReader train(paths.trainShard(), meta.dtype);
+    const TokenShardReader val(paths.valShard(), meta.dtype);
     const std::int64_t seq = run.shape.seq_len;
     const std::int64_t batch = context.spec.batchSize;
     const int accum = std::max(1, context.spec.gradAccum);
