@@ -98,9 +98,9 @@ void staticRedraw(int runs, int points)
     auto measure = [&plot](const char *what) {
         QVector<double> full, cached;
         const QRectF view = plot.viewRect();
-        for (int i = 0; i < 10; ++i) {
+        for (int i = 0; i < 30; ++i) {
             // A new view (zoom, pan, a wider range) draws every curve again.
-            const double f = 1.0 - 0.002 * (i + 1);
+            const double f = 1.0 - 0.001 * (i + 1);
             plot.zoomTo(QRectF(view.x(), view.y(), view.width() * f, view.height() * f));
             QElapsedTimer t;
             t.start();
@@ -122,19 +122,23 @@ void staticRedraw(int runs, int points)
             x[i] = i + 1;
             y[i] = 2.0 + 8.0 / std::sqrt(1.0 + 0.05 * i) + 0.02 * std::sin(i * 0.7);
         }
-        QVector<double> ms;
-        for (int k = 0; k < 5; ++k) {
+        // Point by point (any x), and by bisection for sorted x (what the plot uses), in turn.
+        QVector<double> ms, msSorted;
+        qint64 kept = 0;
+        for (int k = 0; k < 9; ++k) {
             QElapsedTimer t;
             t.start();
-            qint64 kept = 0;
             for (int r = 0; r < 2 * runs; ++r)
-                kept += LossPlot::minMaxDownsample(x.constData(), y.constData(), points, 0, points, 1100, 0.015).size();
+                kept = LossPlot::minMaxDownsample(x.constData(), y.constData(), points, 0, points, 1100, 0.015).size();
             ms << t.nsecsElapsed() / 1e6;
-            if (k == 0)
-                std::printf("min/max reduction of %d curves x %d points to 1100 columns: %lld points kept, ", 2 * runs,
-                            points, (long long)kept);
+            t.start();
+            for (int r = 0; r < 2 * runs; ++r)
+                kept = LossPlot::minMaxDownsampleSorted(x.constData(), y.constData(), points, 0, points, 1100, 0.015).size();
+            msSorted << t.nsecsElapsed() / 1e6;
         }
-        std::printf("median %.2f ms\n", percentile(ms, 0.5));
+        std::printf("min/max reduction of %d curves x %d points to 1100 columns (%lld points kept each), one "
+                    "thread: any x median %.2f ms, sorted x median %.2f ms\n",
+                    2 * runs, points, (long long)kept, percentile(ms, 0.5), percentile(msSorted, 0.5));
     }
     measure("smoothing 0.6 (raw faded behind)");
     plot.setSmoothing(0);

@@ -7,10 +7,12 @@
 #include <QFileInfo>
 #include <QImage>
 #include <QMouseEvent>
+#include <QPaintEngine>
 #include <QPainter>
 #include <QPainterPath>
 #include <QSaveFile>
 #include <QSvgGenerator>
+#include <QThreadPool>
 #include <QtConcurrent/QtConcurrentMap>
 #include <QWheelEvent>
 
@@ -102,6 +104,152 @@ QVector<double> ticks(double lo, double hi, bool logAxis)
         out.append(std::abs(t) < 1e-12 * step ? 0.0 : t);
     return out;
 }
+// x·a/255 for the four 8-bit channels of x at once (a in 0..255), rounded as Qt's raster engine does.
+inline quint32 byteMul(quint32 x, quint32 a)
+{
+    quint32 t = (x & 0xff00ff) * a;
+    t = (t + ((t >> 8) & 0xff00ff) + 0x800080) >> 8;
+    t &= 0xff00ff;
+    x = ((x >> 8) & 0xff00ff) * a;
+    x = x + ((x >> 8) & 0xff00ff) + 0x800080;
+    x &= 0xff00ff00;
+    return x | t;
+}
+
+// floor() for values well inside int, without a call into libm.
+inline int floorInt(double v)
+{
+    const int i = int(v);
+    return i - (v < i);
+}
+
+// Draws polylines with an antialiased pen one pixel wide straight into a premultiplied image,
+// a pixel column at a time: in each column the line covers the span between the lowest and the
+// highest y it reaches there, widened by half the pen up and down, and the span's end pixels are
+// blended by the share of them it covers. Exact for curves whose x never goes back, as training
+// curves are, and several times faster than QPainter's stroker on many long curves. Rasterizers
+// whose clips do not overlap may draw into one image at the same time.
+class ColumnRasterizer {
+public:
+    // Points map to image pixels as (point - origin) · scale; `clip` is in image pixels.
+    ColumnRasterizer(QImage &image, const QRect &clip, QPointF origin, double scale)
+        : m_bits(image.bits()), m_stride(image.bytesPerLine()), m_clip(clip.intersected(image.rect())),
+          m_origin(origin), m_scale(scale), m_lo(std::size_t(std::max(0, image.width())), kEmpty),
+          m_hi(m_lo.size(), -kEmpty)
+    {
+    }
+
+    // `points` sorted by x; the pen is `scale` image pixels wide (one pixel at scale 1).
+    void drawPolyline(const QPointF *points, int count, const QColor &color)
+    {
+        if (count <= 0 || m_clip.isEmpty())
+            return;
+        const int left = m_clip.left(), right = m_clip.right();
+        // Only the points that reach into the clip, and one more on either side.
+        const double x0 = m_origin.x() + left / m_scale, x1 = m_origin.x() + (right + 1) / m_scale;
+        const auto byX = [](const QPointF &p, double x) { return p.x() < x; };
+        int from = int(std::lower_bound(points, points + count, x0, byX) - points) - 1;
+        int to = int(std::lower_bound(points, points + count, x1, byX) - points) + 1;
+        from = std::max(0, from);
+        to = std::min(count, to);
+        float *lo = m_lo.data(), *hi = m_hi.data();
+        int first = right + 1, last = left - 1;
+        auto toImage = [this](const QPointF &p) {
+            return QPointF((p.x() - m_origin.x()) * m_scale, (p.y() - m_origin.y()) * m_scale);
+        };
+        QPointF a = toImage(points[from]);
+        if (to - from == 1 && a.x() >= left && a.x() < right + 1) {
+            const int c = int(a.x());
+            lo[c] = hi[c] = float(a.y());
+            first = last = c;
+        }
+        for (int i = from + 1; i < to; ++i) {
+            const QPointF b = toImage(points[i]);
+            // Clamped before the conversion: a point far outside the view is far outside int.
+            const int c0 = std::max(left, floorInt(std::max(a.x(), left - 1.0)));
+            const int c1 = std::min(right, floorInt(std::min(b.x(), right + 1.0)));
+            if (c0 <= c1) {
+                first = std::min(first, c0);
+                last = std::max(last, c1);
+                const double dx = b.x() - a.x();
+                if (c0 == c1 || dx <= 0) {
+                    // Both ends in one column (or a vertical step): the span of the clipped part.
+                    double ya = a.y(), yb = b.y();
+                    if (dx > 0 && (a.x() < c0 || b.x() >= c0 + 1)) {
+                        const double slope = (b.y() - a.y()) / dx;
+                        ya = a.y() + (std::max(a.x(), double(c0)) - a.x()) * slope;
+                        yb = a.y() + (std::min(b.x(), c0 + 1.0) - a.x()) * slope;
+                    }
+                    lo[c0] = std::min(lo[c0], float(std::min(ya, yb)));
+                    hi[c0] = std::max(hi[c0], float(std::max(ya, yb)));
+                } else {
+                    const double slope = (b.y() - a.y()) / dx;
+                    for (int c = c0; c <= c1; ++c) {
+                        const double ya = a.y() + (std::max(a.x(), double(c)) - a.x()) * slope;
+                        const double yb = a.y() + (std::min(b.x(), c + 1.0) - a.x()) * slope;
+                        lo[c] = std::min(lo[c], float(std::min(ya, yb)));
+                        hi[c] = std::max(hi[c], float(std::max(ya, yb)));
+                    }
+                }
+            }
+            a = b;
+        }
+        const quint32 src = qPremultiply(color.rgba());
+        const float width = float(m_scale), half = 0.5f * width;
+        const float clipTop = float(m_clip.top()), clipBottom = float(m_clip.bottom() + 1);
+        for (int c = first; c <= last; ++c) {
+            const float top = std::max(clipTop, lo[c] - half);
+            const float bottom = std::min(clipBottom, hi[c] + half);
+            lo[c] = kEmpty;
+            hi[c] = -kEmpty;
+            if (!(bottom > top))
+                continue;
+            // A straight pen w wide that rises h within a column inks w·√(w² + h²) of it, not
+            // all of the w·(h + w) span: thin the span to that, so that steep parts keep the weight
+            // of flat ones.
+            const float h = bottom - top - width, ink = h > 0 ? std::sqrt(width * width + h * h) / (h + width) : 1.0f;
+            uchar *column = m_bits + c * 4;
+            const int r0 = int(top), r1 = -floorInt(-bottom) - 1;
+            if (r0 == r1) {
+                blend(column, r0, src, (bottom - top) * ink);
+                continue;
+            }
+            blend(column, r0, src, (r0 + 1 - top) * ink);
+            for (int r = r0 + 1; r < r1; ++r)
+                blend(column, r, src, ink);
+            blend(column, r1, src, (bottom - r1) * ink);
+        }
+    }
+
+private:
+    void blend(uchar *column, int row, quint32 src, float share) const
+    {
+        const quint32 a = quint32(share * 255.0f + 0.5f);
+        if (a == 0)
+            return;
+        quint32 *px = reinterpret_cast<quint32 *>(column + qsizetype(row) * m_stride);
+        const quint32 s = a >= 255 ? src : byteMul(src, a);
+        *px = s + byteMul(*px, 255 - qAlpha(s));
+    }
+
+    static constexpr float kEmpty = std::numeric_limits<float>::infinity();
+    uchar *m_bits;
+    qsizetype m_stride;
+    QRect m_clip;
+    QPointF m_origin;
+    double m_scale;
+    std::vector<float> m_lo, m_hi; // per column, the span the current curve covers
+};
+
+// Whether curves painted with `p` end up as pixels (an image, a pixmap or a window) rather than
+// as vectors (SVG, PDF): pixels take the column rasterizer.
+bool paintsPixels(const QPainter &p)
+{
+    const int type = p.device() ? p.device()->devType() : 0;
+    return (type == QInternal::Image || type == QInternal::Pixmap || type == QInternal::Widget) &&
+           p.paintEngine() && p.paintEngine()->type() == QPaintEngine::Raster &&
+           p.worldTransform().isIdentity();
+}
 } // namespace
 
 LossPlot::LossPlot(QWidget *parent) : QWidget(parent)
@@ -136,6 +284,19 @@ QVector<double> LossPlot::ema(const QVector<double> &values, double weight)
     return out;
 }
 
+// The lowest and the highest point of a bucket in their order: the line through them covers the
+// column's whole span, and joins the neighbouring columns within a pixel of the true path. A flat
+// bucket keeps one point.
+static void appendBucket(QVector<int> &out, int lo, int hi, bool flat)
+{
+    if (flat || lo == hi) {
+        out.append(hi);
+    } else {
+        out.append(std::min(lo, hi));
+        out.append(std::max(lo, hi));
+    }
+}
+
 QVector<int> LossPlot::minMaxDownsample(const double *x, const double *y, int count, double x0,
                                         double x1, int columns, double flatSpan)
 {
@@ -144,24 +305,11 @@ QVector<int> LossPlot::minMaxDownsample(const double *x, const double *y, int co
         return out;
     const double scale = columns / (x1 - x0);
     out.reserve(std::min(count, 2 * columns + 4));
-    long long column = std::numeric_limits<long long>::min();
-    int first = -1, lo = -1, hi = -1;
-    auto flush = [&]() {
-        if (first < 0)
-            return;
-        if (y[hi] - y[lo] <= flatSpan) {
-            out.append(hi);
-            return;
-        }
-        // The lowest and the highest point in their order: the line through them covers the
-        // column's whole span, and joins the neighbouring columns within a pixel of the true path.
-        if (lo == hi) {
-            out.append(lo);
-        } else {
-            out.append(std::min(lo, hi));
-            out.append(std::max(lo, hi));
-        }
-    };
+    // The bucket being filled: its column, and its lowest and highest point (index and value).
+    // Kept in locals, not captured by a lambda, so that they stay in registers.
+    long long column = 0;
+    int lo = -1, hi = -1;
+    double loY = 0, hiY = 0;
     for (int i = 0; i < count; ++i) {
         const double xi = x[i], yi = y[i];
         if (std::isnan(xi) || std::isnan(yi))
@@ -169,18 +317,68 @@ QVector<int> LossPlot::minMaxDownsample(const double *x, const double *y, int co
         // Everything left or right of the range shares one bucket per side.
         const double t = (xi - x0) * scale;
         const long long c = t < 0 ? -1 : t >= columns ? columns : (long long)t;
-        if (c != column || first < 0) {
-            flush();
+        if (c != column || lo < 0) {
+            if (lo >= 0)
+                appendBucket(out, lo, hi, hiY - loY <= flatSpan);
             column = c;
-            first = lo = hi = i;
+            lo = hi = i;
+            loY = hiY = yi;
             continue;
         }
-        if (yi < y[lo])
+        if (yi < loY) {
             lo = i;
-        if (yi > y[hi])
+            loY = yi;
+        }
+        if (yi > hiY) {
             hi = i;
+            hiY = yi;
+        }
     }
-    flush();
+    if (lo >= 0)
+        appendBucket(out, lo, hi, hiY - loY <= flatSpan);
+    return out;
+}
+
+QVector<int> LossPlot::minMaxDownsampleSorted(const double *x, const double *y, int count, double x0,
+                                              double x1, int columns, double flatSpan)
+{
+    QVector<int> out;
+    if (count <= 0 || columns <= 0 || !(x1 > x0))
+        return out;
+    const double scale = columns / (x1 - x0);
+    out.reserve(std::min(count, 2 * columns + 4));
+    // The same buckets as minMaxDownsample (one formula, monotonic in x), found by galloping
+    // and bisection instead of point by point, then one tight pass over each bucket's y.
+    const auto bucket = [x0, scale, columns](double xi) -> long long {
+        const double t = (xi - x0) * scale;
+        return t < 0 ? -1 : t >= columns ? columns : (long long)t;
+    };
+    for (int i = 0; i < count;) {
+        const long long c = bucket(x[i]);
+        int from = i + 1, to = i + 1;
+        for (int stride = 1; to < count && bucket(x[to]) == c; stride *= 2) {
+            from = to + 1;
+            to = i + 1 + stride;
+        }
+        to = std::min(to, count);
+        const int end = int(std::partition_point(x + from, x + to, [&](double v) { return bucket(v) == c; }) - x);
+        int lo = -1, hi = -1;
+        double loY = std::numeric_limits<double>::infinity(), hiY = -loY;
+        for (int k = i; k < end; ++k) {
+            // Selects, not branches: on a noisy curve the new extremes come unpredictably.
+            const double v = y[k]; // NaN fails both tests
+            const bool lower = v < loY, higher = v > hiY;
+            loY = lower ? v : loY;
+            lo = lower ? k : lo;
+            hiY = higher ? v : hiY;
+            hi = higher ? k : hi;
+        }
+        if (lo >= 0 && hi >= 0)
+            appendBucket(out, lo, hi, hiY - loY <= flatSpan);
+        else if (lo >= 0 || hi >= 0)
+            out.append(std::max(lo, hi)); // every value infinite and alike
+        i = end;
+    }
     return out;
 }
 
@@ -214,6 +412,7 @@ void LossPlot::addSeries(const QString &id, const QString &label, const QColor &
         m_index.insert(id, int(m_series.size()));
         m_series.push_back(std::move(s));
     }
+    m_layerStale = true; // a legend entry, and maybe a colour, changed
     requestRedraw();
 }
 
@@ -273,6 +472,7 @@ void LossPlot::removeAllSeries()
     m_index.clear();
     m_legendScroll = 0;
     m_autoView = true;
+    m_layerStale = true;
     requestRedraw();
 }
 
@@ -329,8 +529,12 @@ void LossPlot::appendAxes(Series &s, int from) const
         s.ax.append(ax);
         s.ay.append(ay);
         s.ays.append(toAxisY(s.smooth[i]));
-        if (std::isnan(ax))
+        if (std::isnan(ax)) {
+            // Only a log axis's leading x ≤ 0 keep the series sorted (they are skipped there).
+            if (prev > -std::numeric_limits<double>::infinity())
+                s.monotonic = false;
             continue;
+        }
         if (ax < prev)
             s.monotonic = false;
         prev = ax;
@@ -545,7 +749,8 @@ const LossPlot::Series::Pixels &LossPlot::updatePixels(const Series &s, int whic
         }
         if (hi - lo > 0) {
             // Columns whose points lie within one pixel row are drawn as one point.
-            const QVector<int> keep = minMaxDownsample(s.ax.constData() + lo, ys.constData() + lo, hi - lo,
+            const auto reduce = s.monotonic ? minMaxDownsampleSorted : minMaxDownsample;
+            const QVector<int> keep = reduce(s.ax.constData() + lo, ys.constData() + lo, hi - lo,
                                                        view.left(), view.right(), plot.width(),
                                                        view.height() / plot.height());
             const double sx = plot.width() / view.width(), sy = plot.height() / view.height();
@@ -560,7 +765,7 @@ const LossPlot::Series::Pixels &LossPlot::updatePixels(const Series &s, int whic
     return cache;
 }
 
-void LossPlot::paintPlot(QPainter &p, const QRect &r, bool interactive, const QVector<bool> *skip) const
+void LossPlot::paintPlot(QPainter &p, const QRect &r, bool interactive, bool withCurves) const
 {
     const Layout l = layoutIn(r);
     const QRect plot = l.plot;
@@ -577,8 +782,9 @@ void LossPlot::paintPlot(QPainter &p, const QRect &r, bool interactive, const QV
     const double sx = plot.width() / view.width(), sy = plot.height() / view.height();
     for (double t : ticks(view.left(), view.right(), m_logX)) {
         const int x = int(std::lround(plot.left() + (t - view.left()) * sx));
-        p.setPen(grid);
-        p.drawLine(x, plot.top(), x, plot.bottom());
+        // Grid lines as one-pixel rectangles: filled spans, several times faster than a
+        // translucent pen's line.
+        p.fillRect(QRect(x, plot.top(), 1, plot.height()), grid);
         p.setPen(fg);
         const QString label = formatNumber(m_logX ? std::pow(10.0, t) : t);
         const int w = fm.horizontalAdvance(label);
@@ -586,8 +792,7 @@ void LossPlot::paintPlot(QPainter &p, const QRect &r, bool interactive, const QV
     }
     for (double t : ticks(view.top(), view.bottom(), m_logY)) {
         const int y = int(std::lround(plot.bottom() - (t - view.top()) * sy));
-        p.setPen(grid);
-        p.drawLine(plot.left(), y, plot.right(), y);
+        p.fillRect(QRect(plot.left(), y, plot.width(), 1), grid);
         p.setPen(fg);
         const QString label = formatNumber(m_logY ? std::pow(10.0, t) : t);
         p.drawText(plot.left() - fm.horizontalAdvance(label) - 5, y + fm.ascent() / 2 - 1, label);
@@ -604,7 +809,8 @@ void LossPlot::paintPlot(QPainter &p, const QRect &r, bool interactive, const QV
                m_logY ? QStringLiteral("loss (log)") : QStringLiteral("loss"));
     p.restore();
 
-    paintCurves(p, plot, view, skip, false);
+    if (withCurves)
+        paintCurves(p, plot, view, nullptr, false);
 
     // Legend: one row per run; a hidden run is drawn struck through.
     p.save();
@@ -633,30 +839,81 @@ void LossPlot::paintPlot(QPainter &p, const QRect &r, bool interactive, const QV
     p.restore();
 }
 
-void LossPlot::paintCurves(QPainter &p, const QRect &plot, const QRectF &view, const QVector<bool> *select,
-                           bool selected) const
+QVector<int> LossPlot::runsToDraw(const QVector<bool> *select, bool selected) const
 {
-    // Reduce the curves to pixels on all cores first (each curve writes only its own cache).
-    const bool smoothing = m_smoothing > 0;
-    QVector<int> todo;
+    QVector<int> runs;
     for (int i = 0; i < int(m_series.size()); ++i) {
         const Series &s = m_series[size_t(i)];
         if (s.visible && !s.ax.isEmpty() && (!select || select->value(i) == selected))
-            todo << i;
+            runs << i;
     }
-    if (todo.size() > 1) {
-        QtConcurrent::blockingMap(todo, [&](int i) {
+    return runs;
+}
+
+void LossPlot::reduceCurves(const QVector<int> &runs, const QRect &plot, const QRectF &view) const
+{
+    // On all cores; each curve writes only its own cache.
+    const bool smoothing = m_smoothing > 0;
+    if (!runs.isEmpty()) {
+        QtConcurrent::blockingMap(runs, [&](int i) {
             const Series &s = m_series[size_t(i)];
             if (smoothing)
                 updatePixels(s, 0, plot, view);
             updatePixels(s, 1, plot, view);
         });
     }
+}
 
-    // The raw curve faded behind the smoothed one.
+void LossPlot::rasterCurves(QImage &image, const QVector<int> &runs, const QRect &plot, const QRectF &view,
+                            qreal dpr) const
+{
+    if (image.size() != plot.size() * dpr)
+        image = QImage(plot.size() * dpr, QImage::Format_ARGB32_Premultiplied);
+    image.setDevicePixelRatio(1);
+    image.fill(Qt::transparent);
+    const bool monotonic = std::all_of(runs.begin(), runs.end(), [&](int i) { return m_series[size_t(i)].monotonic; });
+    if (!monotonic) {
+        QPainter p(&image);
+        p.scale(dpr, dpr);
+        p.translate(-plot.topLeft());
+        strokeCurves(p, runs, plot, view);
+        p.end();
+        image.setDevicePixelRatio(dpr);
+        return;
+    }
+    // One strip of columns per core, each drawing every curve, the raw one faded behind the
+    // smoothed one.
+    const bool smoothing = m_smoothing > 0;
+    const int inset = int(std::ceil(dpr));
+    const QRect inner(QPoint(inset, inset), QPoint(image.width() - 1 - inset, image.height() - 1 - inset));
+    const int strips = std::clamp(QThreadPool::globalInstance()->maxThreadCount(), 1, 16);
+    QVector<QRect> clips;
+    for (int k = 0; k < strips; ++k) {
+        const int l = inner.left() + inner.width() * k / strips, r = inner.left() + inner.width() * (k + 1) / strips;
+        clips << QRect(l, inner.top(), r - l, inner.height());
+    }
+    QtConcurrent::blockingMap(clips, [&](const QRect &clip) {
+        ColumnRasterizer raster(image, clip, plot.topLeft(), dpr);
+        for (int i : runs) {
+            const Series &s = m_series[size_t(i)];
+            for (int which = smoothing ? 0 : 1; which < 2; ++which) {
+                const QVector<QPointF> &points = s.pixels[which].points;
+                QColor c = s.color;
+                if (which == 0)
+                    c.setAlphaF(0.25);
+                raster.drawPolyline(points.constData(), int(points.size()), c);
+            }
+        }
+    });
+    image.setDevicePixelRatio(dpr);
+}
+
+void LossPlot::strokeCurves(QPainter &p, const QVector<int> &runs, const QRect &plot, const QRectF &view) const
+{
+    const bool smoothing = m_smoothing > 0;
     p.save();
     p.setClipRect(plot.adjusted(1, 1, -1, -1));
-    for (int i : todo) {
+    for (int i : runs) {
         const Series &s = m_series[size_t(i)];
         QColor faded = s.color;
         if (smoothing) {
@@ -669,6 +926,24 @@ void LossPlot::paintCurves(QPainter &p, const QRect &plot, const QRectF &view, c
         drawCurve(p, s, 1, plot, view, QPen(s.color, 1.0));
     }
     p.restore();
+}
+
+void LossPlot::paintCurves(QPainter &p, const QRect &plot, const QRectF &view, const QVector<bool> *select,
+                           bool selected) const
+{
+    const QVector<int> runs = runsToDraw(select, selected);
+    if (runs.isEmpty() || plot.isEmpty())
+        return;
+    reduceCurves(runs, plot, view);
+    if (paintsPixels(p)) {
+        // Into a transparent image of the plot area at the device's resolution, then over the
+        // frame: the same pixels as drawing each curve onto the frame, since "over" is associative.
+        // The image is kept: a new one of this size costs page faults on every redraw.
+        rasterCurves(m_curveImage, runs, plot, view, p.device()->devicePixelRatioF());
+        p.drawImage(plot.topLeft(), m_curveImage);
+        return;
+    }
+    strokeCurves(p, runs, plot, view); // vectors (SVG, PDF)
 }
 
 void LossPlot::paintOverlay(QPainter &p, const QRect &plot) const
@@ -729,21 +1004,36 @@ void LossPlot::paintEvent(QPaintEvent *)
         visible << s.visible;
     const LayerKey key{currentView(), size(), dpr, m_smoothing, m_logX, m_logY, int(m_xAxis), m_legendScroll,
                        visible, palette().color(QPalette::Base).rgba()};
-    bool rebuild = m_layer.isNull() || !(key == m_layerKey) || m_layerRevision.size() != int(m_series.size());
-    for (int i : changed)
-        rebuild = rebuild || !m_layerLive.value(i);
+    bool rebuild = m_layer.isNull() || m_layerStale || !(key == m_layerKey) ||
+                   m_layerRevision.size() != int(m_series.size());
+    // A changed run with nothing of it in the layer (one that starts training) is drawn live from
+    // now on, without rebuilding the layer, while few runs are live.
+    constexpr int kMaxLive = 8;
+    int live = int(std::count(m_layerLive.begin(), m_layerLive.end(), true));
+    for (int i : changed) {
+        if (rebuild || m_layerLive.value(i))
+            continue;
+        if (!m_layerInked.value(i) && live < kMaxLive) {
+            m_layerLive[i] = true;
+            ++live;
+            continue;
+        }
+        rebuild = true;
+    }
     if (rebuild) {
-        const bool settingsChanged = !(key == m_layerKey);
+        const bool settingsChanged = m_layerStale || !(key == m_layerKey);
         m_layerLive = QVector<bool>(int(m_series.size()), false);
-        if (!settingsChanged && changed.size() <= 8) {
+        if (!settingsChanged && changed.size() <= kMaxLive) {
             for (int i : changed)
                 m_layerLive[i] = true;
         }
-        m_layer = QImage(size() * dpr, QImage::Format_ARGB32_Premultiplied);
-        m_layer.setDevicePixelRatio(dpr);
-        QPainter lp(&m_layer);
-        lp.setFont(font());
-        paintPlot(lp, rect(), true, &m_layerLive);
+        m_layerInked.resize(int(m_series.size()));
+        for (int i = 0; i < int(m_series.size()); ++i) {
+            const Series &s = m_series[size_t(i)];
+            m_layerInked[i] = !m_layerLive[i] && s.visible && !s.ax.isEmpty();
+        }
+        rebuildLayer(key, settingsChanged || m_background.size() != size() * dpr);
+        m_layerStale = false;
         m_layerKey = key;
         m_layerRevision.resize(int(m_series.size()));
         for (int i = 0; i < int(m_series.size()); ++i)
@@ -762,6 +1052,58 @@ void LossPlot::paintEvent(QPaintEvent *)
         p.drawText(plot.adjusted(24, 24, -24, -24), Qt::AlignCenter | Qt::TextWordWrap, m_placeholder);
     }
     m_lastPaintMs = timer.nsecsElapsed() / 1e6;
+}
+
+void LossPlot::rebuildLayer(const LayerKey &key, bool full)
+{
+    // The layer is the background (axes, grid, legend) with a few groups of consecutive runs'
+    // curves over it, each group in an image of its own: a change to one run (one that restarts)
+    // draws its group again, not every curve. In index order, as the curves were drawn.
+    const qreal dpr = key.dpr;
+    const QRect plot = plotArea();
+    if (full) {
+        if (m_background.size() != size() * dpr)
+            m_background = QImage(size() * dpr, QImage::Format_ARGB32_Premultiplied);
+        m_background.setDevicePixelRatio(dpr);
+        QPainter bp(&m_background);
+        bp.setFont(font());
+        paintPlot(bp, rect(), true, false);
+    }
+    const int n = int(m_series.size());
+    const int groupCount = n >= 16 ? 4 : 1;
+    m_curveGroups.resize(size_t(groupCount));
+    QVector<int> dirty, redraw;
+    for (int g = 0; g < groupCount; ++g) {
+        CurveGroup &group = m_curveGroups[size_t(g)];
+        QVector<quint64> signature;
+        QVector<int> runs;
+        for (int i = n * g / groupCount; i < n * (g + 1) / groupCount; ++i) {
+            signature << (m_layerInked[i] ? m_series[size_t(i)].revision : ~quint64(0));
+            if (m_layerInked[i])
+                runs << i;
+        }
+        if (full || signature != group.signature || group.image.size() != plot.size() * dpr) {
+            group.signature = signature;
+            group.runs = runs;
+            dirty << g;
+            redraw << runs;
+        }
+    }
+    reduceCurves(redraw, plot, key.view);
+    for (int g : dirty)
+        rasterCurves(m_curveGroups[size_t(g)].image, m_curveGroups[size_t(g)].runs, plot, key.view, dpr);
+
+    if (m_layer.size() != size() * dpr)
+        m_layer = QImage(size() * dpr, QImage::Format_ARGB32_Premultiplied);
+    m_layer.setDevicePixelRatio(dpr);
+    QPainter lp(&m_layer);
+    lp.setCompositionMode(QPainter::CompositionMode_Source);
+    lp.drawImage(0, 0, m_background);
+    lp.setCompositionMode(QPainter::CompositionMode_SourceOver);
+    for (const CurveGroup &group : m_curveGroups) {
+        if (!group.runs.isEmpty())
+            lp.drawImage(plot.topLeft(), group.image);
+    }
 }
 
 void LossPlot::setPlaceholderText(const QString &text)

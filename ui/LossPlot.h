@@ -90,6 +90,9 @@ public:
     // values span no more than `flatSpan` (e.g. one pixel) keeps one point.
     static QVector<int> minMaxDownsample(const double *x, const double *y, int count, double x0,
                                          double x1, int columns, double flatSpan = -1);
+    // The same for x sorted ascending and never NaN, several times faster on long series.
+    static QVector<int> minMaxDownsampleSorted(const double *x, const double *y, int count, double x0,
+                                               double x1, int columns, double flatSpan = -1);
 
 Q_SIGNALS:
     void seriesVisibilityChanged(const QString &id, bool visible);
@@ -159,11 +162,20 @@ private:
     QRect plotAreaIn(const QRect &r) const { return layoutIn(r).plot; }
     QRectF currentView() const;
     // Everything but the hover readout; `skip` leaves out the runs it marks.
-    void paintPlot(QPainter &p, const QRect &r, bool interactive, const QVector<bool> *skip = nullptr) const;
+    void paintPlot(QPainter &p, const QRect &r, bool interactive, bool withCurves = true) const;
     // The curves of the runs whose `select` entry equals `selected` (all when select is null).
     void paintCurves(QPainter &p, const QRect &plot, const QRectF &view, const QVector<bool> *select,
                      bool selected) const;
     void paintOverlay(QPainter &p, const QRect &plot) const;
+    // The visible runs with points whose `select` entry equals `selected` (all when select is null).
+    QVector<int> runsToDraw(const QVector<bool> *select, bool selected) const;
+    // The runs' curves reduced to pixels for this view (cached per curve).
+    void reduceCurves(const QVector<int> &runs, const QRect &plot, const QRectF &view) const;
+    // The runs' reduced curves drawn into `image` (cleared first), which covers `plot` at `dpr`.
+    void rasterCurves(QImage &image, const QVector<int> &runs, const QRect &plot, const QRectF &view, qreal dpr) const;
+    // The runs' reduced curves through QPainter's stroker (vector output, or x going back).
+    void strokeCurves(QPainter &p, const QVector<int> &runs, const QRect &plot, const QRectF &view) const;
+    void rebuildLayer(const LayerKey &key, bool full);
     // which: 0 the raw loss, 1 the smoothed one (the raw one without smoothing).
     void drawCurve(QPainter &p, const Series &s, int which, const QRect &plot, const QRectF &view,
                    const QPen &pen) const;
@@ -190,6 +202,16 @@ private:
     LayerKey m_layerKey;
     QVector<quint64> m_layerRevision;
     QVector<bool> m_layerLive; // runs left out of the layer, drawn over it every frame
+    QVector<bool> m_layerInked; // runs whose curve is in the layer's pixels
+    bool m_layerStale = true;   // runs were added or removed, or their labels or colours changed
+    mutable QImage m_curveImage; // the curves of one paintCurves() call, before they go onto the frame
+    QImage m_background;         // the layer without curves: axes, grid, legend
+    struct CurveGroup {
+        QVector<quint64> signature; // its runs' revisions (~0 for a run not in the layer)
+        QVector<int> runs;          // the runs drawn in `image`
+        QImage image;               // their curves over the plot area, transparent elsewhere
+    };
+    std::vector<CurveGroup> m_curveGroups;
 };
 
 } // namespace flopsfit::ui

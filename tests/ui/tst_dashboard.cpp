@@ -381,6 +381,15 @@ private Q_SLOTS:
         QCOMPARE(few.size(), columns + 2);
         // Fewer points than columns: all of them.
         QCOMPARE(LossPlot::minMaxDownsample(x.constData(), y.constData(), 10, 0, 5, 300).size(), 10);
+
+        // The sorted variant picks the same points, dense or sparse, inside the range or not.
+        for (const auto &[a, b, cols] : {std::tuple{x0, x1, columns}, std::tuple{0.0, 20.0, 300},
+                                         std::tuple{-50.0, 20000.0, 1100}, std::tuple{4000.0, 4001.0, 7}}) {
+            QCOMPARE(LossPlot::minMaxDownsampleSorted(x.constData(), y.constData(), n, a, b, cols),
+                     LossPlot::minMaxDownsample(x.constData(), y.constData(), n, a, b, cols));
+            QCOMPARE(LossPlot::minMaxDownsampleSorted(x.constData(), flat.constData(), n, a, b, cols, 0.01),
+                     LossPlot::minMaxDownsample(x.constData(), flat.constData(), n, a, b, cols, 0.01));
+        }
     }
 
     void emaMatchesAHandComputation()
@@ -479,6 +488,67 @@ private Q_SLOTS:
         QTest::mouseClick(&plot, Qt::LeftButton, {}, plot.legendEntryRect(QStringLiteral("b")).center());
         QVERIFY(plot.isSeriesVisible(QStringLiteral("b")));
         QVERIFY(countBlue() > 50);
+    }
+
+    // The plot keeps unchanged curves in cached images and draws the changing ones over them: a
+    // run that starts, one that restarts from nothing and one that continues must each look as if
+    // everything were drawn from scratch.
+    void cachedLayersMatchAFreshDrawing()
+    {
+        auto count = [](LossPlot &plot, QColor target) {
+            const QImage img = plot.grab(plot.plotArea()).toImage();
+            int n = 0;
+            for (int y = 0; y < img.height(); ++y)
+                for (int x = 0; x < img.width(); ++x) {
+                    const QColor c = img.pixelColor(x, y);
+                    n += std::abs(c.red() - target.red()) < 40 && std::abs(c.green() - target.green()) < 40 &&
+                         std::abs(c.blue() - target.blue()) < 40;
+                }
+            return n;
+        };
+        auto populate = [](LossPlot &plot) {
+            plot.resize(900, 500);
+            for (int r = 0; r < 20; ++r) {
+                const QString id = QString::number(r);
+                plot.addSeries(id, id, r == 5 ? QColor(Qt::red) : QColor(128, 128, 128));
+                plot.appendPoints(id, curve(300, 1.0 + 0.02 * r));
+            }
+            plot.addSeries(QStringLiteral("fresh"), QStringLiteral("fresh"), QColor(Qt::green));
+            plot.zoomTo(QRectF(0, 0, 320, 14)); // a fixed view: only the curves change
+        };
+        LossPlot plot;
+        populate(plot);
+        plot.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&plot));
+        QCOMPARE(count(plot, Qt::green), 0);
+        QVERIFY(count(plot, Qt::red) > 50);
+
+        plot.appendPoints(QStringLiteral("fresh"), curve(200, 0.9)); // starts training
+        QVERIFY(count(plot, Qt::green) > 50);
+        plot.clearPoints(QStringLiteral("5")); // restarts: its old curve goes
+        QCOMPARE(count(plot, Qt::red), 0);
+        plot.appendPoints(QStringLiteral("5"), curve(100, 1.1));
+        QVERIFY(count(plot, Qt::red) > 20);
+        plot.appendPoints(QStringLiteral("7"), curve(320, 1.14).mid(300)); // goes on
+
+        LossPlot fresh;
+        populate(fresh);
+        fresh.clearPoints(QStringLiteral("5"));
+        fresh.appendPoints(QStringLiteral("5"), curve(100, 1.1));
+        fresh.appendPoints(QStringLiteral("7"), curve(320, 1.14).mid(300));
+        fresh.appendPoints(QStringLiteral("fresh"), curve(200, 0.9));
+        fresh.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&fresh));
+        const QImage a = plot.grab().toImage(), b = fresh.grab().toImage();
+        QCOMPARE(a.size(), b.size());
+        int worst = 0;
+        for (int y = 0; y < a.height(); ++y)
+            for (int x = 0; x < a.width(); ++x) {
+                const QRgb p = a.pixel(x, y), q = b.pixel(x, y);
+                worst = std::max({worst, std::abs(qRed(p) - qRed(q)), std::abs(qGreen(p) - qGreen(q)),
+                                  std::abs(qBlue(p) - qBlue(q))});
+            }
+        QVERIFY2(worst <= 3, qPrintable(QStringLiteral("pixels differ by up to %1").arg(worst)));
     }
 
     void zoomAndReset()
