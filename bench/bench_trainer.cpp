@@ -92,7 +92,7 @@ struct BenchConfig {
 
 // Our trainer, end to end (data loading, optimizer, clipping, metrics): tokens/s over the steps
 // after the first two, as the reference measures.
-double ourTokensPerSecond(const QString &study, int dModel, const BenchConfig &c)
+double ourTokensPerSecond(const QString &study, int dModel, const BenchConfig &c, int lanes)
 {
     QJsonObject config = defaultSweepConfig();
     applyOverride(config, QStringLiteral("backend=torch"));
@@ -114,6 +114,7 @@ double ourTokensPerSecond(const QString &study, int dModel, const BenchConfig &c
     o.evalEvery = 1 << 30;
     o.evalBatches = 1;
     o.checkpointEvery = 0;
+    o.lanes = lanes;
     TrainContext context{StudyPaths(study), spec, c.threads, nullptr, {}};
     const RunResult r = trainTorchRun(run, context, o);
     if (r.status != RunStatus::Done)
@@ -168,23 +169,28 @@ int main(int argc, char **argv)
         out() << QStringLiteral("fp32 matmul 2048² on %1 threads: %2 GFLOP/s\n").arg(c.threads).arg(peak / 1e9, 0, 'f', 1);
         out() << QStringLiteral("GPT: %1 layers, head dim %2, batch %3, seq %4, vocab %5; %6 timed steps, %7 alternating repeats\n")
                      .arg(c.layers).arg(c.headDim).arg(c.batch).arg(c.seq).arg(c.vocab).arg(c.steps).arg(parser.value(repeats).toInt());
-        out() << QStringLiteral("%1 %2 %3 %4 %5\n").arg(QStringLiteral("d_model"), 8).arg(QStringLiteral("ours tok/s"), 12)
-                     .arg(QStringLiteral("torch tok/s"), 12).arg(QStringLiteral("ratio"), 7).arg(QStringLiteral("MFU"), 6);
+        out() << QStringLiteral("%1 %2 %3 %4 %5 %6 %7\n").arg(QStringLiteral("d_model"), 8).arg(QStringLiteral("ours tok/s"), 12)
+                     .arg(QStringLiteral("torch tok/s"), 12).arg(QStringLiteral("ratio"), 7).arg(QStringLiteral("MFU"), 6)
+                     .arg(QStringLiteral("1-lane tok/s"), 13).arg(QStringLiteral("lanes gain"), 11);
         out().flush();
         QTemporaryDir study;
         writeRandomStudyData(study.path(), c.vocab);
         for (const QString &s : parser.value(sizes).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
             const int d = s.toInt();
-            QVector<double> ours, theirs;
+            // Ours as it trains (one data-parallel lane per thread), ours with all threads in one
+            // lane, and the reference, in turn.
+            QVector<double> ours, oneLane, theirs;
             for (int i = 0; i < parser.value(repeats).toInt(); ++i) {
-                ours.append(ourTokensPerSecond(study.path(), d, c));
+                ours.append(ourTokensPerSecond(study.path(), d, c, 0));
+                oneLane.append(ourTokensPerSecond(study.path(), d, c, 1));
                 theirs.append(referenceTokensPerSecond(parser.value(python), parser.value(reference), d, c));
             }
             const ModelShape shape{d, c.layers, d / c.headDim, 4 * d, c.vocab, c.seq};
             const double mOurs = median(ours), mTheirs = median(theirs);
             const double mfu = mOurs * shape.flopsPerToken(FlopsModel::SixNDAttention) / peak;
-            out() << QStringLiteral("%1 %2 %3 %4 %5%\n").arg(d, 8).arg(mOurs, 12, 'f', 0).arg(mTheirs, 12, 'f', 0)
-                         .arg(mOurs / mTheirs, 6, 'f', 2).arg(100 * mfu, 5, 'f', 1);
+            out() << QStringLiteral("%1 %2 %3 %4 %5% %6 %7\n").arg(d, 8).arg(mOurs, 12, 'f', 0).arg(mTheirs, 12, 'f', 0)
+                         .arg(mOurs / mTheirs, 7, 'f', 2).arg(100 * mfu, 5, 'f', 1)
+                         .arg(median(oneLane), 13, 'f', 0).arg(mOurs / median(oneLane), 11, 'f', 2);
             out().flush();
         }
         if (parser.isSet(sweep)) {

@@ -582,6 +582,18 @@ bool canFuse(const Tensor &t)
 
 GptImpl::GptImpl(const GptOptions &options) : m_options(options)
 {
+    build({});
+    initialize(options.seed);
+}
+
+GptImpl::GptImpl(const GptOptions &options, const Tensor &sharedParams) : m_options(options)
+{
+    build(sharedParams);
+}
+
+void GptImpl::build(const Tensor &sharedParams)
+{
+    const GptOptions &options = m_options;
     const ModelShape &s = options.shape;
     if (s.d_model <= 0 || s.n_layers <= 0 || s.n_heads <= 0 || s.d_model % s.n_heads != 0 ||
         (s.d_model / s.n_heads) % 2 != 0 || s.d_ff <= 0 || s.vocab_size <= 1 || s.seq_len <= 0)
@@ -625,7 +637,10 @@ GptImpl::GptImpl(const GptOptions &options) : m_options(options)
         total += n;
     }
     const auto opts = torch::TensorOptions().dtype(torch::kFloat).device(options.device);
-    m_flat = torch::zeros({total}, opts);
+    if (sharedParams.defined() && (sharedParams.numel() != total || sharedParams.device() != options.device))
+        throw InputError(QStringLiteral("a lane of a GPT with %1 parameters cannot share a buffer of %2")
+                             .arg(total).arg(sharedParams.numel()));
+    m_flat = sharedParams.defined() ? sharedParams : torch::zeros({total}, opts);
     m_flatGrad = torch::zeros({total}, opts);
     const double base = std::max(1, options.baseWidth);
     const char *groupNames[GroupCount] = {"embedding", "gains", "hidden", "hidden_ff", "head"};
@@ -667,8 +682,6 @@ GptImpl::GptImpl(const GptOptions &options) : m_options(options)
     Tensor angles = torch::outer(torch::arange(s.seq_len, torch::kFloat), inv);
     m_cos = angles.cos().to(options.device);
     m_sin = angles.sin().to(options.device);
-
-    initialize(options.seed);
 }
 
 void GptImpl::initialize(std::uint64_t seed)

@@ -48,6 +48,9 @@ struct ParamGroup {
 class GptImpl : public torch::nn::Module {
 public:
     explicit GptImpl(const GptOptions &options);
+    // A data-parallel lane of another model: its parameters are views into `sharedParams` (that
+    // model's flatParams()), its gradients are its own. Nothing is initialised.
+    GptImpl(const GptOptions &options, const torch::Tensor &sharedParams);
 
     // Mean next-token cross-entropy of `inputs` → `targets` (both [batch, seq] int64).
     torch::Tensor loss(const torch::Tensor &inputs, const torch::Tensor &targets);
@@ -72,6 +75,7 @@ private:
         torch::Tensor norm1, qkv, out, norm2, gateUp, down;
     };
     torch::Tensor hidden(const torch::Tensor &inputs);
+    void build(const torch::Tensor &sharedParams);
 
     GptOptions m_options;
     torch::Tensor m_flat, m_flatGrad;

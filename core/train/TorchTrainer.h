@@ -21,6 +21,7 @@ struct TorchTrainOptions {
     QString device = QStringLiteral("auto"); // auto | cpu | cuda
     int logEvery = 0;           // steps between metrics lines; 0: about 200 lines per run
     double divergenceLoss = 0;  // a training loss above this (or NaN/inf) diverges; 0: 2·ln(vocab)
+    int lanes = 0;              // data-parallel lanes on CPU; 0: one per thread (see dataParallelLanes)
 
     // Throws InputError naming `origin` and the key on a bad value.
     static TorchTrainOptions fromConfig(const QJsonObject &config, const QString &origin);
@@ -33,7 +34,13 @@ struct TorchTrainOptions {
 // atomically to runs/<id>/ckpt.pt every checkpointEvery steps and on cancel, and resumed from
 // on the next call; an unreadable checkpoint is reported in the result's message and the run
 // starts again from scratch. A run whose loss turns NaN/inf or explodes returns Diverged.
-// Uses context.threads intra-op threads on the calling thread.
+// Uses context.threads threads: on CPU, each batch is split across dataParallelLanes() lanes
+// (the calling thread and threads of its own), each with its share of the intra-op threads.
 RunResult trainTorchRun(const RunSpec &run, const TrainContext &context, const TorchTrainOptions &options);
+
+// How many lanes a step of `batch` sequences is split into with `threads` threads: `requested`
+// (or one per thread when it is 0), at most the batch, rounded down to a divisor of the batch.
+// The losses depend on it (the sums run in another order), never on timing.
+int dataParallelLanes(int threads, int batch, int requested);
 
 } // namespace flopsfit

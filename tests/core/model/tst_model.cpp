@@ -165,6 +165,35 @@ private Q_SLOTS:
         QVERIFY(model->flatGrads().abs().sum().item<double>() > 0);
     }
 
+    void laneGradientsAddUpToTheBatchGradient()
+    {
+        Gpt model = makeModel(tinyShape(64, 2, 2, 97, 24));
+        Gpt lane(model->options(), model->flatParams());
+        QCOMPARE(lane->flatParams().data_ptr(), model->flatParams().data_ptr()); // one set of weights
+        QVERIFY(lane->flatGrads().data_ptr() != model->flatGrads().data_ptr()); // gradients of its own
+        torch::manual_seed(3);
+        const torch::Tensor x = torch::randint(0, 97, {4, 24}, torch::kLong);
+        const torch::Tensor y = torch::randint(0, 97, {4, 24}, torch::kLong);
+
+        model->zeroGrad();
+        const double whole = model->loss(x, y).item<double>();
+        model->loss(x, y).backward();
+        const torch::Tensor gradRef = model->flatGrads().clone();
+
+        model->zeroGrad();
+        lane->zeroGrad();
+        torch::Tensor first = model->loss(x.narrow(0, 0, 2), y.narrow(0, 0, 2)) / 2.0;
+        torch::Tensor second = lane->loss(x.narrow(0, 2, 2), y.narrow(0, 2, 2)) / 2.0;
+        first.backward();
+        second.backward();
+        FF_COMPARE_REL(first.item<double>() + second.item<double>(), whole, 1e-5);
+        QVERIFY(lane->flatGrads().abs().sum().item<double>() > 0);
+        const torch::Tensor sum = model->flatGrads() + lane->flatGrads();
+        const double scale = gradRef.abs().max().item<double>();
+        const double diff = (sum - gradRef).abs().max().item<double>();
+        QVERIFY2(diff <= 1e-5 * scale, qPrintable(QStringLiteral("gradient differs by %1 (scale %2)").arg(diff).arg(scale)));
+    }
+
     void overfitsOneBatch()
     {
         Gpt model = makeModel(tinyShape(32, 2, 2, 50, 16));

@@ -164,6 +164,47 @@ private Q_SLOTS:
             QCOMPARE(lines.records[i].value(QStringLiteral("step")).toInt(), 5 * (i + 1));
     }
 
+    void lanesSplitTheBatch()
+    {
+        QCOMPARE(dataParallelLanes(1, 8, 0), 1);
+        QCOMPARE(dataParallelLanes(2, 8, 0), 2);
+        QCOMPARE(dataParallelLanes(3, 8, 0), 2); // a divisor of the batch
+        QCOMPARE(dataParallelLanes(4, 6, 0), 3);
+        QCOMPARE(dataParallelLanes(16, 8, 0), 8); // never more than the batch
+        QCOMPARE(dataParallelLanes(2, 1, 0), 1);
+        QCOMPARE(dataParallelLanes(4, 8, 1), 1); // as asked
+    }
+
+    // Two threads train in two data-parallel lanes: the same run as one lane up to rounding, and
+    // a cancelled and resumed run ends exactly where an uninterrupted one does.
+    void twoLanesTrainAsOneAndResume()
+    {
+        const SweepSpec spec = tinySpec();
+        const RunSpec run = tinyRun(QStringLiteral("r"), 0.01, 40);
+        QTemporaryDir oneLane, whole, parts;
+        for (const QTemporaryDir *d : {&oneLane, &whole, &parts})
+            writeStudyData(d->path());
+        TrainContext single{StudyPaths(oneLane.path()), spec, 1, nullptr, {}};
+        const RunResult reference = trainTorchRun(run, single, tinyOptions(spec));
+        TrainContext plain{StudyPaths(whole.path()), spec, 2, nullptr, {}};
+        const RunResult uninterrupted = trainTorchRun(run, plain, tinyOptions(spec));
+        QCOMPARE(uninterrupted.status, RunStatus::Done);
+        QVERIFY2(std::abs(uninterrupted.loss - reference.loss) <= 1e-3,
+                 qPrintable(QStringLiteral("%1 vs %2").arg(uninterrupted.loss, 0, 'g', 12).arg(reference.loss, 0, 'g', 12)));
+
+        std::atomic<bool> cancel{false};
+        TrainContext interrupted{StudyPaths(parts.path()), spec, 2, &cancel, [&](const RunProgress &p) {
+                                     if (p.step >= 20)
+                                         cancel = true;
+                                 }};
+        QCOMPARE(trainTorchRun(run, interrupted, tinyOptions(spec)).status, RunStatus::Cancelled);
+        cancel = false;
+        interrupted.progress = {};
+        const RunResult resumed = trainTorchRun(run, interrupted, tinyOptions(spec));
+        QCOMPARE(resumed.status, RunStatus::Done);
+        QCOMPARE(resumed.loss, uninterrupted.loss);
+    }
+
     void absurdLearningRateDiverges()
     {
         QTemporaryDir dir;
