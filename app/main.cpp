@@ -108,7 +108,11 @@ int main(int argc, char **argv)
     QCoreApplication::setApplicationVersion(QStringLiteral(FLOPSFIT_VERSION));
 
     if (args.contains(QStringLiteral("--version"))) {
-        QTextStream(stdout) << "flopsfit " << FLOPSFIT_VERSION << '\n';
+        QTextStream out(stdout);
+        out << "flopsfit " << FLOPSFIT_VERSION << '\n';
+#ifdef FLOPSFIT_HAVE_TORCH
+        out << flopsfit::torchRuntimeDescription() << '\n';
+#endif
         return 0;
     }
 

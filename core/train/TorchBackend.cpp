@@ -2,6 +2,13 @@
 
 #include "train/TorchTrainer.h"
 
+#include <torch/version.h>
+
+#include <QFile>
+#include <QFileInfo>
+
+#include <dlfcn.h>
+
 namespace flopsfit {
 
 namespace {
@@ -27,6 +34,23 @@ void registerTorchBackend()
     registerBackend(QStringLiteral("torch"), [](const SweepSpec &spec) -> std::unique_ptr<TrainBackend> {
         return std::make_unique<TorchBackend>(spec);
     });
+}
+
+QString torchRuntimeDescription()
+{
+    void *bound = dlsym(RTLD_DEFAULT, "sgemm_");
+    Dl_info info{};
+    QString library = QStringLiteral("none");
+    if (bound && dladdr(bound, &info) && info.dli_fname)
+        library = QFileInfo(QFile::decodeName(info.dli_fname)).canonicalFilePath();
+    void *system = dlopen("libblas.so.3", RTLD_LAZY | RTLD_NOLOAD);
+    const bool isSystem = system && bound && dlsym(system, "sgemm_") == bound;
+    if (system)
+        dlclose(system);
+    QString text = QStringLiteral("torch %1, BLAS %2").arg(QStringLiteral(TORCH_VERSION), library);
+    if (!isSystem)
+        text += QStringLiteral(" (not the system libblas.so.3: matrix products may run several times slower)");
+    return text;
 }
 
 } // namespace flopsfit

@@ -228,6 +228,11 @@ private Q_SLOTS:
         const Outcome v = runFlopsfit({QStringLiteral("--version")});
         QCOMPARE(v.status, 0);
         QVERIFY(v.out.startsWith("flopsfit "));
+#if FLOPSFIT_HAVE_TORCH_BUILD
+        // Torch's products bind to the system BLAS, not to one that another library brought in.
+        QVERIFY2(v.out.contains("BLAS "), v.out.constData());
+        QVERIFY2(!v.out.contains("not the system"), v.out.constData());
+#endif
         for (const QString &command : {QStringLiteral("plan"), QStringLiteral("train"), QStringLiteral("analyze"), QStringLiteral("export"), QStringLiteral("all")}) {
             const Outcome h = runFlopsfit({QStringLiteral("--batch"), command, QStringLiteral("--help")});
             QCOMPARE(h.status, 0);
