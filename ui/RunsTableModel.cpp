@@ -111,8 +111,9 @@ QVariant RunsTableModel::data(const QModelIndex &index, int role) const
     case Progress: return QStringLiteral("%1%").arg(int(std::floor(r.progress() * 100)));
     case Step: return r.step > 0 ? QStringLiteral("%1 / %2").arg(r.step).arg(r.spec.steps) : QString();
     case Loss: return std::isfinite(r.loss) ? QString::number(r.loss, 'f', 4) : QString();
-    case TokensPerSecond:
-        return std::isfinite(r.tokensPerSecond) && (r.state == RunRow::State::Running || r.state == RunRow::State::Elsewhere)
+    case TokensPerSecond: // the latest rate while training, the average once done
+        return std::isfinite(r.tokensPerSecond) && (r.state == RunRow::State::Running ||
+                                                    r.state == RunRow::State::Elsewhere || r.state == RunRow::State::Done)
                    ? sci(r.tokensPerSecond)
                    : QString();
     case Eta:

@@ -49,6 +49,12 @@ QColor runColour(int budgetIndex, int sizeIndex, int sizes, bool darkBackground)
     return base.darker(int(135 - 55 * t));     // 135: darker, 80: lighter
 }
 
+// A finished run's throughput over its whole training (NaN when its result does not say).
+double averageTokensPerSecond(const RunResult &result)
+{
+    return result.tokens > 0 && result.wallSeconds > 0 ? result.tokens / result.wallSeconds : std::nan("");
+}
+
 bool processAlive(qint64 pid)
 {
 #ifdef Q_OS_LINUX
@@ -522,8 +528,10 @@ void TrainingDashboard::readStatus()
                       : it->status == RunStatus::Diverged ? RunRow::State::Diverged
                                                           : RunRow::State::Failed;
             r.detail = it->message;
-            if (it->status == RunStatus::Done)
+            if (it->status == RunStatus::Done) {
                 r.loss = it->loss;
+                r.tokensPerSecond = averageTokensPerSecond(*it);
+            }
             r.step = it->steps;
             if (r.state == RunRow::State::Failed) {
                 // A failed run may be retried, here or by a cluster task.
@@ -619,8 +627,10 @@ void TrainingDashboard::onRunFinished(const RunResult &result)
                                                      : RunRow::State::Failed;
     r.detail = result.message;
     r.step = result.steps > 0 ? result.steps : r.step;
-    if (result.status == RunStatus::Done)
+    if (result.status == RunStatus::Done) {
         r.loss = result.loss;
+        r.tokensPerSecond = averageTokensPerSecond(result);
+    }
     setRow(row, r);
     if (r.state == RunRow::State::Failed)
         Q_EMIT statusMessage(QStringLiteral("Run %1 failed: %2").arg(result.id, result.message));

@@ -167,6 +167,18 @@ private Q_SLOTS:
         for (auto it = logged.begin(); it != logged.end(); ++it)
             QVERIFY2(it.value() == 1, qPrintable(it.key()));
         QCOMPARE(dashboard.runsModel()->count(RunRow::State::Done), plan.runs.size());
+
+        // A finished run shows its average throughput and no ETA, here and when opened again.
+        TrainingDashboard reopened;
+        QVERIFY(reopened.openStudy(dir.path()));
+        for (const TrainingDashboard *d : {&dashboard, &reopened}) {
+            const RunsTableModel *m = d->runsModel();
+            for (int row = 0; row < m->rowCount(); ++row) {
+                const QString rate = m->data(m->index(row, RunsTableModel::TokensPerSecond)).toString();
+                QVERIFY2(rate.toDouble() > 0, qPrintable(rate));
+                QVERIFY(m->data(m->index(row, RunsTableModel::Eta)).toString().isEmpty());
+            }
+        }
     }
 
     void pauseAndResumeOneRun()
