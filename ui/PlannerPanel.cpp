@@ -80,6 +80,7 @@ const KeyInfo kKeys[] = {
     {"training.seeds", "Seeds", "One run per seed for every (C, N), e.g. 0, 1, 2."},
     {"training.batch_size", "Batch size", "Sequences per optimizer step."},
     {"training.grad_accum", "Gradient accumulation", "Micro-batches per optimizer step."},
+    {"training.lanes", "Lanes per run", "On CPU, the data-parallel lanes each batch is split into; 0: one per thread."},
     {"hardware.flops_per_second", "Throughput (FLOP/s)", "For the wall-time estimate only."},
     {"fit.target_flops", "Target compute (FLOPs)", "The budget to predict N_opt, D_opt and the loss for."},
     {"fit.approach", "Headline approach", "The fit the summary reports (all are fitted)."},

@@ -28,7 +28,7 @@ static const char kDefaults[] = R"json({
     "batch_size": 16, "grad_accum": 1, "lr_rule": "constant", "lr": 0.01, "lr_base_width": 128,
     "warmup_frac": 0.05, "min_lr_frac": 0.1, "weight_decay": 0.1, "grad_clip": 1.0,
     "parametrization": "umup", "eval_every": 100, "eval_batches": 8, "checkpoint_every": 200,
-    "seeds": [0], "concurrency": 0, "threads": 0, "device": "auto"
+    "seeds": [0], "concurrency": 0, "threads": 0, "lanes": 0, "device": "auto"
   },
   "simulated": {
     "E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28,
