@@ -96,6 +96,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString study = dir.filePath(QStringLiteral("study"));
         const QStringList tiny = {QStringLiteral("compute.min_flops=1e10"), QStringLiteral("compute.max_flops=4e10"),
+                                  QStringLiteral("compute.budgets=3"), QStringLiteral("model.max_tokens_per_param=400"),
                                   QStringLiteral("model.min_params=1e4"), QStringLiteral("model.max_params=2e5"),
                                   QStringLiteral("model.sizes_per_budget=3"), QStringLiteral("model.min_tokens_per_param=1"),
                                   QStringLiteral("data.builtin_tokens=300000"), QStringLiteral("data.vocab_size=512"),
