@@ -287,6 +287,17 @@ QVector<double> LossPlot::ema(const QVector<double> &values, double weight)
 // The lowest and the highest point of a bucket in their order: the line through them covers the
 // column's whole span, and joins the neighbouring columns within a pixel of the true path. A flat
 // bucket keeps one point.
+// One bucket per pixel column of [x0, x1], and one each for every x left or right of it.
+struct ColumnBuckets {
+    double x0, scale;
+    int columns;
+    long long of(double x) const
+    {
+        const double t = (x - x0) * scale;
+        return t < 0 ? -1 : t >= columns ? columns : (long long)t;
+    }
+};
+
 static void appendBucket(QVector<int> &out, int lo, int hi, bool flat)
 {
     if (flat || lo == hi) {
@@ -303,7 +314,7 @@ QVector<int> LossPlot::minMaxDownsample(const double *x, const double *y, int co
     QVector<int> out;
     if (count <= 0 || columns <= 0 || !(x1 > x0))
         return out;
-    const double scale = columns / (x1 - x0);
+    const ColumnBuckets bucket{x0, columns / (x1 - x0), columns};
     out.reserve(std::min(count, 2 * columns + 4));
     // The bucket being filled: its column, and its lowest and highest point (index and value).
     // Kept in locals, not captured by a lambda, so that they stay in registers.
@@ -314,9 +325,7 @@ QVector<int> LossPlot::minMaxDownsample(const double *x, const double *y, int co
         const double xi = x[i], yi = y[i];
         if (std::isnan(xi) || std::isnan(yi))
             continue;
-        // Everything left or right of the range shares one bucket per side.
-        const double t = (xi - x0) * scale;
-        const long long c = t < 0 ? -1 : t >= columns ? columns : (long long)t;
+        const long long c = bucket.of(xi);
         if (c != column || lo < 0) {
             if (lo >= 0)
                 appendBucket(out, lo, hi, hiY - loY <= flatSpan);
@@ -345,23 +354,19 @@ QVector<int> LossPlot::minMaxDownsampleSorted(const double *x, const double *y, 
     QVector<int> out;
     if (count <= 0 || columns <= 0 || !(x1 > x0))
         return out;
-    const double scale = columns / (x1 - x0);
-    out.reserve(std::min(count, 2 * columns + 4));
     // The same buckets as minMaxDownsample (one formula, monotonic in x), found by galloping
     // and bisection instead of point by point, then one tight pass over each bucket's y.
-    const auto bucket = [x0, scale, columns](double xi) -> long long {
-        const double t = (xi - x0) * scale;
-        return t < 0 ? -1 : t >= columns ? columns : (long long)t;
-    };
+    const ColumnBuckets bucket{x0, columns / (x1 - x0), columns};
+    out.reserve(std::min(count, 2 * columns + 4));
     for (int i = 0; i < count;) {
-        const long long c = bucket(x[i]);
+        const long long c = bucket.of(x[i]);
         int from = i + 1, to = i + 1;
-        for (int stride = 1; to < count && bucket(x[to]) == c; stride *= 2) {
+        for (int stride = 1; to < count && bucket.of(x[to]) == c; stride *= 2) {
             from = to + 1;
             to = i + 1 + stride;
         }
         to = std::min(to, count);
-        const int end = int(std::partition_point(x + from, x + to, [&](double v) { return bucket(v) == c; }) - x);
+        const int end = int(std::partition_point(x + from, x + to, [&](double v) { return bucket.of(v) == c; }) - x);
         int lo = -1, hi = -1;
         double loY = std::numeric_limits<double>::infinity(), hiY = -loY;
         for (int k = i; k < end; ++k) {
