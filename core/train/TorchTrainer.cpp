@@ -112,29 +112,32 @@ FLOPSFIT_SIMD void adamwRange(float *p, const float *g, float *m, float *v, std:
 }
 
 // Data-parallel lanes of one training step: lane 0 runs on the calling thread, the others on
-// threads of their own that live as long as the run. Each lane has `threadsPerLane` intra-op
-// threads. Small models train faster this way than with every thread inside each product: the
-// products of a 64-wide model are too small to split across threads without the threads waiting
-// on each other.
+// threads of their own that live as long as the run. The run's threads are shared out as intra-op
+// threads of the lanes. Small models train faster this way than with every thread inside each
+// product: the products of a 64-wide model are too small to split across threads without the
+// threads waiting on each other.
 class Lanes {
 public:
-    Lanes(int count, int threadsPerLane) : m_errors(std::size_t(count))
+    Lanes(int count, int threads) : m_errors(std::size_t(count))
     {
-        for (int lane = 1; lane < count; ++lane)
-            m_threads.emplace_back([this, lane, threadsPerLane]() { serve(lane, threadsPerLane); });
-    }
-    ~Lanes()
-    {
-        {
-            const std::lock_guard<std::mutex> lock(m_mutex);
-            m_quit = true;
+        at::set_num_threads(threadsOf(0, count, threads));
+        try {
+            for (int lane = 1; lane < count; ++lane)
+                m_threads.emplace_back([this, lane, count, threads]() { serve(lane, threadsOf(lane, count, threads)); });
+        } catch (...) {
+            stop();
+            throw;
         }
-        m_wake.notify_all();
-        for (std::thread &t : m_threads)
-            t.join();
     }
+    ~Lanes() { stop(); }
     Lanes(const Lanes &) = delete;
     Lanes &operator=(const Lanes &) = delete;
+
+    // The intra-op threads of `lane`: an equal share, the first lanes taking what is left over.
+    static int threadsOf(int lane, int count, int threads)
+    {
+        return std::max(1, threads / count + (lane < threads % count ? 1 : 0));
+    }
 
     // Runs work(lane) on every lane and returns when all are done; rethrows the first lane's error.
     void run(const std::function<void(int)> &work)
@@ -168,6 +171,18 @@ public:
     }
 
 private:
+    void stop()
+    {
+        {
+            const std::lock_guard<std::mutex> lock(m_mutex);
+            m_quit = true;
+        }
+        m_wake.notify_all();
+        for (std::thread &t : m_threads)
+            t.join();
+        m_threads.clear();
+    }
+
     void serve(int lane, int threads)
     {
         at::get_num_threads();
@@ -356,9 +371,15 @@ torch::Device chooseDevice(const QString &name)
 
 } // namespace
 
-int dataParallelLanes(int threads, int batch, int requested)
+int dataParallelLanes(int threads, int batch, int requested, double parameters)
 {
-    int lanes = std::clamp(requested > 0 ? requested : threads, 1, std::max(1, batch));
+    // Each lane past the first holds a gradient buffer of its own: by default they stay within
+    // 1 GiB together. Large models take fewer lanes, and their products split well anyway.
+    constexpr double kLaneGradientBytes = 1024.0 * 1024.0 * 1024.0;
+    int lanes = requested > 0 ? std::min(requested, threads) : threads;
+    if (requested <= 0 && parameters > 0)
+        lanes = int(std::min<double>(lanes, 1 + std::floor(kLaneGradientBytes / (4.0 * parameters))));
+    lanes = std::clamp(lanes, 1, std::max(1, batch));
     while (batch % lanes != 0)
         --lanes;
     return lanes;
@@ -403,13 +424,13 @@ RunResult trainTorchRun(const RunSpec &run, const TrainContext &context, const T
     // Each lane takes an equal slice of every batch with a model that shares the parameters and
     // has its own gradients; lane 0's model is `model`, and the others' gradients are added to
     // its own in lane order before the update.
-    const int laneCount = device.is_cpu() ? dataParallelLanes(threads, int(batch), options.lanes) : 1;
+    const int laneCount =
+        device.is_cpu() ? dataParallelLanes(threads, int(batch), options.lanes, double(model->parameterCount())) : 1;
     const std::int64_t laneBatch = batch / laneCount;
     std::vector<Gpt> laneModels{model};
     for (int lane = 1; lane < laneCount; ++lane)
         laneModels.emplace_back(gptOptions, model->flatParams());
-    at::set_num_threads(std::max(1, threads / laneCount));
-    Lanes lanes(laneCount, std::max(1, threads / laneCount));
+    Lanes lanes(laneCount, threads);
 
     QDir().mkpath(paths.runDir(run.id));
     const QString metricsPath = paths.metrics(run.id);
@@ -481,8 +502,7 @@ RunResult trainTorchRun(const RunSpec &run, const TrainContext &context, const T
             return result;
         }
         const double lr = learningRate(run.lr, step, run.steps, options);
-        for (Gpt &m : laneModels)
-            m->zeroGrad();
+        lanes.run([&](int lane) { laneModels[std::size_t(lane)]->zeroGrad(); });
         std::fill(laneLoss.begin(), laneLoss.end(), 0.0);
         for (int micro = 0; micro < accum; ++micro) {
             fillTrainBatch(train, std::uint64_t(run.seed), step, micro, batch, seq, window);
@@ -499,8 +519,17 @@ RunResult trainTorchRun(const RunSpec &run, const TrainContext &context, const T
         double stepLoss = 0;
         for (double l : laneLoss)
             stepLoss += l;
-        for (int lane = 1; lane < laneCount; ++lane)
-            model->flatGrads().add_(laneModels[std::size_t(lane)]->flatGrads());
+        if (laneCount > 1) {
+            // Every lane adds one slice of the others' gradients into lane 0's, in lane order: the
+            // same sums as one thread would make.
+            const std::int64_t n = model->parameterCount();
+            lanes.run([&](int lane) {
+                const std::int64_t begin = n * lane / laneCount, end = n * (lane + 1) / laneCount;
+                Tensor slice = model->flatGrads().narrow(0, begin, end - begin);
+                for (int other = 1; other < laneCount; ++other)
+                    slice.add_(laneModels[std::size_t(other)]->flatGrads().narrow(0, begin, end - begin));
+            });
+        }
         const double gradNorm = model->flatGrads().norm().item<double>();
         if (!std::isfinite(stepLoss) || !std::isfinite(gradNorm) || stepLoss > divergence) {
             result.status = RunStatus::Diverged;

@@ -38,9 +38,10 @@ struct TorchTrainOptions {
 // (the calling thread and threads of its own), each with its share of the intra-op threads.
 RunResult trainTorchRun(const RunSpec &run, const TrainContext &context, const TorchTrainOptions &options);
 
-// How many lanes a step of `batch` sequences is split into with `threads` threads: `requested`
-// (or one per thread when it is 0), at most the batch, rounded down to a divisor of the batch.
+// How many lanes a step of `batch` sequences is split into with `threads` threads for a model of
+// `parameters`: `requested` (at most the threads), or when it is 0 one per thread while the
+// extra gradient buffers stay within 1 GiB; at most the batch, rounded down to a divisor of it.
 // The losses depend on it (the sums run in another order), never on timing.
-int dataParallelLanes(int threads, int batch, int requested);
+int dataParallelLanes(int threads, int batch, int requested, double parameters);
 
 } // namespace flopsfit

@@ -166,13 +166,19 @@ private Q_SLOTS:
 
     void lanesSplitTheBatch()
     {
-        QCOMPARE(dataParallelLanes(1, 8, 0), 1);
-        QCOMPARE(dataParallelLanes(2, 8, 0), 2);
-        QCOMPARE(dataParallelLanes(3, 8, 0), 2); // a divisor of the batch
-        QCOMPARE(dataParallelLanes(4, 6, 0), 3);
-        QCOMPARE(dataParallelLanes(16, 8, 0), 8); // never more than the batch
-        QCOMPARE(dataParallelLanes(2, 1, 0), 1);
-        QCOMPARE(dataParallelLanes(4, 8, 1), 1); // as asked
+        const double small = 1e5;
+        QCOMPARE(dataParallelLanes(1, 8, 0, small), 1);
+        QCOMPARE(dataParallelLanes(2, 8, 0, small), 2);
+        QCOMPARE(dataParallelLanes(3, 8, 0, small), 2); // a divisor of the batch
+        QCOMPARE(dataParallelLanes(4, 6, 0, small), 3);
+        QCOMPARE(dataParallelLanes(16, 8, 0, small), 8); // never more than the batch
+        QCOMPARE(dataParallelLanes(2, 1, 0, small), 1);
+        QCOMPARE(dataParallelLanes(4, 8, 1, small), 1); // as asked
+        QCOMPARE(dataParallelLanes(2, 8, 4, small), 2); // never more than the threads
+        // 1e8 parameters: two extra gradient buffers (0.8 GB) fit in 1 GiB, a third does not.
+        QCOMPARE(dataParallelLanes(16, 12, 0, 1e8), 3);
+        QCOMPARE(dataParallelLanes(16, 16, 0, 1e8), 2);
+        QCOMPARE(dataParallelLanes(16, 16, 8, 1e8), 8); // asked for: no cap
     }
 
     // Two threads train in two data-parallel lanes: the same run as one lane up to rounding, and
