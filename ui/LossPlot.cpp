@@ -131,11 +131,12 @@ inline int floorInt(double v)
 // whose clips do not overlap may draw into one image at the same time.
 class ColumnRasterizer {
 public:
-    // Points map to image pixels as (point - origin) · scale; `clip` is in image pixels.
-    ColumnRasterizer(QImage &image, const QRect &clip, QPointF origin, double scale)
-        : m_bits(image.bits()), m_stride(image.bytesPerLine()), m_clip(clip.intersected(image.rect())),
-          m_origin(origin), m_scale(scale), m_lo(std::size_t(std::max(0, image.width())), kEmpty),
-          m_hi(m_lo.size(), -kEmpty)
+    // Draws into the 32-bit pixels at `bits` (an image of `size`, `stride` bytes a row; taken once
+    // before the rasterizers start, since QImage::bits() may detach). Points map to image pixels
+    // as (point - origin) · scale; `clip` is in image pixels.
+    ColumnRasterizer(uchar *bits, qsizetype stride, QSize size, const QRect &clip, QPointF origin, double scale)
+        : m_bits(bits), m_stride(stride), m_clip(clip.intersected(QRect(QPoint(0, 0), size))), m_origin(origin),
+          m_scale(scale), m_lo(std::size_t(std::max(0, size.width())), kEmpty), m_hi(m_lo.size(), -kEmpty)
     {
     }
 
@@ -360,12 +361,12 @@ QVector<int> LossPlot::minMaxDownsampleSorted(const double *x, const double *y, 
     out.reserve(std::min(count, 2 * columns + 4));
     for (int i = 0; i < count;) {
         const long long c = bucket.of(x[i]);
-        int from = i + 1, to = i + 1;
-        for (int stride = 1; to < count && bucket.of(x[to]) == c; stride *= 2) {
+        qint64 from = i + 1, to = i + 1;
+        for (qint64 stride = 1; to < count && bucket.of(x[to]) == c; stride *= 2) {
             from = to + 1;
             to = i + 1 + stride;
         }
-        to = std::min(to, count);
+        to = std::min<qint64>(to, count);
         const int end = int(std::partition_point(x + from, x + to, [&](double v) { return bucket.of(v) == c; }) - x);
         int lo = -1, hi = -1;
         double loY = std::numeric_limits<double>::infinity(), hiY = -loY;
@@ -897,8 +898,10 @@ void LossPlot::rasterCurves(QImage &image, const QVector<int> &runs, const QRect
         const int l = inner.left() + inner.width() * k / strips, r = inner.left() + inner.width() * (k + 1) / strips;
         clips << QRect(l, inner.top(), r - l, inner.height());
     }
+    uchar *const bits = image.bits();
+    const qsizetype stride = image.bytesPerLine();
     QtConcurrent::blockingMap(clips, [&](const QRect &clip) {
-        ColumnRasterizer raster(image, clip, plot.topLeft(), dpr);
+        ColumnRasterizer raster(bits, stride, image.size(), clip, plot.topLeft(), dpr);
         for (int i : runs) {
             const Series &s = m_series[size_t(i)];
             for (int which = smoothing ? 0 : 1; which < 2; ++which) {
@@ -1066,6 +1069,7 @@ void LossPlot::rebuildLayer(const LayerKey &key, bool full)
     // draws its group again, not every curve. In index order, as the curves were drawn.
     const qreal dpr = key.dpr;
     const QRect plot = plotArea();
+    const bool noPlot = plot.isEmpty(); // a widget too small for any: axes and legend only
     if (full) {
         if (m_background.size() != size() * dpr)
             m_background = QImage(size() * dpr, QImage::Format_ARGB32_Premultiplied);
@@ -1087,6 +1091,8 @@ void LossPlot::rebuildLayer(const LayerKey &key, bool full)
             if (m_layerInked[i])
                 runs << i;
         }
+        if (noPlot)
+            runs.clear();
         if (full || signature != group.signature || group.image.size() != plot.size() * dpr) {
             group.signature = signature;
             group.runs = runs;
@@ -1095,8 +1101,10 @@ void LossPlot::rebuildLayer(const LayerKey &key, bool full)
         }
     }
     reduceCurves(redraw, plot, key.view);
-    for (int g : dirty)
-        rasterCurves(m_curveGroups[size_t(g)].image, m_curveGroups[size_t(g)].runs, plot, key.view, dpr);
+    for (int g : dirty) {
+        if (!noPlot)
+            rasterCurves(m_curveGroups[size_t(g)].image, m_curveGroups[size_t(g)].runs, plot, key.view, dpr);
+    }
 
     if (m_layer.size() != size() * dpr)
         m_layer = QImage(size() * dpr, QImage::Format_ARGB32_Premultiplied);

@@ -41,8 +41,12 @@ QString torchRuntimeDescription()
     void *bound = dlsym(RTLD_DEFAULT, "sgemm_");
     Dl_info info{};
     QString library = QStringLiteral("none");
-    if (bound && dladdr(bound, &info) && info.dli_fname)
-        library = QFileInfo(QFile::decodeName(info.dli_fname)).canonicalFilePath();
+    if (bound && dladdr(bound, &info) && info.dli_fname) {
+        library = QFile::decodeName(info.dli_fname);
+        const QString canonical = QFileInfo(library).canonicalFilePath();
+        if (!canonical.isEmpty())
+            library = canonical;
+    }
     void *system = dlopen("libblas.so.3", RTLD_LAZY | RTLD_NOLOAD);
     const bool isSystem = system && bound && dlsym(system, "sgemm_") == bound;
     if (system)
