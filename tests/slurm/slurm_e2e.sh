@@ -2,8 +2,8 @@
 # A real Slurm test: starts a single-node Slurm (munge, slurmctld, slurmd) on this machine,
 # submits a simulated sweep of the demo preset as an array job through `flopsfit --batch slurm
 # --submit`, waits for it, runs analyze, and checks that every run is there exactly once.
-# Stops the daemons it started. Needs root and Debian's munge + slurm-wlm; exits 77 (skipped)
-# without them.
+# Stops the daemons it started. Needs root, a cgroup filesystem and Debian's munge + slurm-wlm;
+# exits 77 (skipped) without them.
 # Usage: slurm_e2e.sh FLOPSFIT_BINARY PRESETS_DIR
 set -euo pipefail
 
@@ -17,6 +17,10 @@ for tool in munged slurmctld slurmd sbatch squeue sinfo; do
 done
 if [ "$(id -u)" -ne 0 ]; then
   echo "SKIP: starting slurmd needs root"
+  exit 77
+fi
+if ! mountpoint -q /sys/fs/cgroup; then
+  echo "SKIP: slurmd needs a cgroup filesystem at /sys/fs/cgroup (a chroot or container without one)"
   exit 77
 fi
 
