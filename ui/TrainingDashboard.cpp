@@ -49,6 +49,14 @@ QColor runColour(int budgetIndex, int sizeIndex, int sizes, bool darkBackground)
     return base.darker(int(135 - 55 * t));     // 135: darker, 80: lighter
 }
 
+// 7.1e11, 2.88e4: short enough for a legend entry ("7.1e+11" with its sign and zeros is not).
+QString compactNumber(double v, int digits)
+{
+    QString text = QString::number(v, 'g', digits);
+    text.replace(QStringLiteral("e+0"), QStringLiteral("e")).replace(QStringLiteral("e+"), QStringLiteral("e"));
+    return text.replace(QStringLiteral("e-0"), QStringLiteral("e-"));
+}
+
 // A finished run's throughput over its whole training (NaN when its result does not say).
 double averageTokensPerSecond(const RunResult &result)
 {
@@ -361,7 +369,7 @@ bool TrainingDashboard::openStudy(const QString &studyDir)
     const bool dark = palette().color(QPalette::Base).lightness() < 128;
     for (const RunSpec &run : plan.runs) {
         const int i = sizeIndex[run.budgetIndex]++;
-        const QString label = QStringLiteral("C=%1 N=%2").arg(run.budget, 0, 'g', 2).arg(run.params, 0, 'g', 3) +
+        const QString label = QStringLiteral("C=%1 N=%2").arg(compactNumber(run.budget, 2), compactNumber(run.params, 3)) +
                               (plan.spec.seeds.size() > 1 ? QStringLiteral(" s%1").arg(run.seed) : QString());
         m_plot->addSeries(run.id, label, runColour(run.budgetIndex, i, sizesPerBudget.value(run.budgetIndex), dark));
         m_readers.insert(run.id, RunMetricsReader(paths.metrics(run.id)));
