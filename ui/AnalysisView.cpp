@@ -1,6 +1,7 @@
 #include "AnalysisView.h"
 
 #include "FigureFactory.h"
+#include "plan/SweepPlan.h"
 #include "store/StudyFiles.h"
 #include "train/SweepRunner.h"
 #include "util/Error.h"
@@ -303,6 +304,13 @@ void AnalysisView::setStudyDir(const QString &studyDir)
     m_analysis = StudyAnalysis();
     m_results.clear();
     m_targetFlops = 0;
+    m_largestBudget = 0;
+    try {
+        for (const RunSpec &run : loadPlan(StudyPaths(studyDir).sweep()).runs)
+            m_largestBudget = std::max(m_largestBudget, run.budget);
+    } catch (const InputError &) {
+        // No readable plan: the fit says so; the table keeps Chinchilla's decades.
+    }
     m_approachSet = false;
     m_bootstrap = -1;
     // Nothing of the previous study stays on screen while the new one is fitted.
@@ -367,8 +375,12 @@ void AnalysisView::refresh()
 
 QVector<double> AnalysisView::tableTargets() const
 {
-    // Chinchilla's table spans these decades; the target compute is added to them.
-    QVector<double> targets{1e21, 1e22, 1e23, 1e24, 1e25};
+    // Five decades, as Chinchilla's table (1e21-1e25), from the decade of the study's largest
+    // budget; the target compute is added to them.
+    const double first = m_largestBudget > 0 ? std::pow(10.0, std::floor(std::log10(m_largestBudget) + 1e-9)) : 1e21;
+    QVector<double> targets;
+    for (int k = 0; k < 5; ++k)
+        targets.append(first * std::pow(10.0, k));
     if (m_targetFlops > 0 && !targets.contains(m_targetFlops))
         targets.append(m_targetFlops);
     std::sort(targets.begin(), targets.end());

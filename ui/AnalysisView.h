@@ -107,6 +107,7 @@ private:
     QHash<QString, RunResult> m_results;
     QString m_error;
     double m_targetFlops = 0; // 0: the plan's fit.target_flops
+    double m_largestBudget = 0; // of the plan: the Chinchilla table starts at its decade
     bool m_approachSet = false;
     HeadlineApproach m_approach = HeadlineApproach::IsoFlop;
     int m_bootstrap = -1;     // -1: the plan's fit.bootstrap

@@ -290,7 +290,7 @@ QList<QChart *> makeScalingCharts(const StudyAnalysis &analysis, FigureStyle sty
         double (*value)(const BudgetOptimum &);
     };
     const Panel panels[] = {
-        {QStringLiteral("N_opt"), QStringLiteral("N_opt ∝ C^%1"), QStringLiteral("optimal parameters N_opt"), &iso.nOpt,
+        {QStringLiteral("N_opt"), QStringLiteral("N_opt ∝ C^%1"), QStringLiteral("optimal size N_opt"), &iso.nOpt,
          [](const BudgetOptimum &o) { return o.optParams; }},
         {QStringLiteral("D_opt"), QStringLiteral("D_opt ∝ C^%1"), QStringLiteral("optimal tokens D_opt"), &iso.dOpt,
          [](const BudgetOptimum &o) { return o.optTokens; }},

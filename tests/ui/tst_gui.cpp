@@ -227,6 +227,15 @@ private Q_SLOTS:
         QVERIFY(prediction && prediction->text().contains(QStringLiteral("N_opt")));
         QVERIFY(view.tableText(TableFormat::Markdown).contains(QLatin1Char('|')));
         QVERIFY(view.tableText(TableFormat::Latex).contains(QStringLiteral("\\\\")));
+        // The table's budgets: five decades from the one of the largest budget, and the target.
+        const double first = std::pow(10.0, std::floor(std::log10(plan.budgets.last()) + 1e-9));
+        QSet<double> budgets;
+        for (const QString &line : view.tableText(TableFormat::Csv).split(QLatin1Char('\n')).mid(1))
+            if (!line.isEmpty())
+                budgets.insert(line.section(QLatin1Char(','), 0, 0).toDouble());
+        for (int k = 0; k < 5; ++k)
+            QVERIFY2(budgets.contains(first * std::pow(10.0, k)), qPrintable(QString::number(first * std::pow(10.0, k))));
+        QVERIFY(*std::min_element(budgets.begin(), budgets.end()) >= std::min(first, before.targetFlops));
 
         // Click the lowest-loss run of the largest budget: its parabola, and so N_opt's law, moves.
         QChart *iso = view.charts(AnalysisView::Figure::IsoFlop).first();
