@@ -57,9 +57,12 @@ QString compactNumber(double v, int digits)
     return text.replace(QStringLiteral("e-0"), QStringLiteral("e-"));
 }
 
-// A finished run's throughput over its whole training (NaN when its result does not say).
+// A finished run's throughput over its whole training: NaN when its result does not say, or
+// when the simulated backend made it up (its runs take no time).
 double averageTokensPerSecond(const RunResult &result)
 {
+    if (result.backend == QLatin1String("simulated"))
+        return std::nan("");
     return result.tokens > 0 && result.wallSeconds > 0 ? result.tokens / result.wallSeconds : std::nan("");
 }
 

@@ -5,6 +5,7 @@
 #include "SweepController.h"
 #include "TrainingDashboard.h"
 #include "plan/SweepConfig.h"
+#include "store/StudyFiles.h"
 #include "train/SweepRunner.h"
 #include "util/Error.h"
 #include "util/Json.h"
@@ -168,16 +169,33 @@ private Q_SLOTS:
             QVERIFY2(it.value() == 1, qPrintable(it.key()));
         QCOMPARE(dashboard.runsModel()->count(RunRow::State::Done), plan.runs.size());
 
-        // A finished run shows its average throughput and no ETA, here and when opened again.
+        // A finished run shows no ETA, and no throughput when simulated (its time is made up).
+        const RunsTableModel *m = dashboard.runsModel();
+        for (int row = 0; row < m->rowCount(); ++row) {
+            QVERIFY(m->data(m->index(row, RunsTableModel::TokensPerSecond)).toString().isEmpty());
+            QVERIFY(m->data(m->index(row, RunsTableModel::Eta)).toString().isEmpty());
+        }
+
+        // A run another backend trained shows its average tokens/s when the study is opened.
+        const StudyPaths paths(dir.path());
+        QStringList files{paths.results()};
+        for (const RunSpec &run : plan.runs)
+            files << paths.runResult(run.id);
+        for (const QString &file : files) {
+            QFile f(file);
+            if (!f.open(QIODevice::ReadOnly))
+                continue;
+            QByteArray text = f.readAll();
+            f.close();
+            text.replace("\"simulated\"", "\"torch\""); // the backend, the only such value
+            writeFileAtomically(file, text);
+        }
         TrainingDashboard reopened;
         QVERIFY(reopened.openStudy(dir.path()));
-        for (const TrainingDashboard *d : {&dashboard, &reopened}) {
-            const RunsTableModel *m = d->runsModel();
-            for (int row = 0; row < m->rowCount(); ++row) {
-                const QString rate = m->data(m->index(row, RunsTableModel::TokensPerSecond)).toString();
-                QVERIFY2(rate.toDouble() > 0, qPrintable(rate));
-                QVERIFY(m->data(m->index(row, RunsTableModel::Eta)).toString().isEmpty());
-            }
+        const RunsTableModel *r = reopened.runsModel();
+        for (int row = 0; row < r->rowCount(); ++row) {
+            const QString rate = r->data(r->index(row, RunsTableModel::TokensPerSecond)).toString();
+            QVERIFY2(rate.toDouble() > 0, qPrintable(r->run(row).spec.id + QLatin1Char(' ') + rate));
         }
     }
 
