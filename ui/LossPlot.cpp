@@ -285,9 +285,6 @@ QVector<double> LossPlot::ema(const QVector<double> &values, double weight)
     return out;
 }
 
-// The lowest and the highest point of a bucket in their order: the line through them covers the
-// column's whole span, and joins the neighbouring columns within a pixel of the true path. A flat
-// bucket keeps one point.
 // One bucket per pixel column of [x0, x1], and one each for every x left or right of it.
 struct ColumnBuckets {
     double x0, scale;
@@ -299,6 +296,19 @@ struct ColumnBuckets {
     }
 };
 
+// The buckets of a reduction, and room for its output; false when there is nothing to reduce.
+static bool startReduction(int count, double x0, double x1, int columns, QVector<int> &out, ColumnBuckets &bucket)
+{
+    if (count <= 0 || columns <= 0 || !(x1 > x0))
+        return false;
+    bucket = {x0, columns / (x1 - x0), columns};
+    out.reserve(std::min(count, 2 * columns + 4));
+    return true;
+}
+
+// The lowest and the highest point of a bucket in their order: the line through them covers the
+// column's whole span, and joins the neighbouring columns within a pixel of the true path. A flat
+// bucket keeps one point.
 static void appendBucket(QVector<int> &out, int lo, int hi, bool flat)
 {
     if (flat || lo == hi) {
@@ -313,10 +323,9 @@ QVector<int> LossPlot::minMaxDownsample(const double *x, const double *y, int co
                                         double x1, int columns, double flatSpan)
 {
     QVector<int> out;
-    if (count <= 0 || columns <= 0 || !(x1 > x0))
+    ColumnBuckets bucket{};
+    if (!startReduction(count, x0, x1, columns, out, bucket))
         return out;
-    const ColumnBuckets bucket{x0, columns / (x1 - x0), columns};
-    out.reserve(std::min(count, 2 * columns + 4));
     // The bucket being filled: its column, and its lowest and highest point (index and value).
     // Kept in locals, not captured by a lambda, so that they stay in registers.
     long long column = 0;
@@ -352,13 +361,12 @@ QVector<int> LossPlot::minMaxDownsample(const double *x, const double *y, int co
 QVector<int> LossPlot::minMaxDownsampleSorted(const double *x, const double *y, int count, double x0,
                                               double x1, int columns, double flatSpan)
 {
-    QVector<int> out;
-    if (count <= 0 || columns <= 0 || !(x1 > x0))
-        return out;
     // The same buckets as minMaxDownsample (one formula, monotonic in x), found by galloping
     // and bisection instead of point by point, then one tight pass over each bucket's y.
-    const ColumnBuckets bucket{x0, columns / (x1 - x0), columns};
-    out.reserve(std::min(count, 2 * columns + 4));
+    QVector<int> out;
+    ColumnBuckets bucket{};
+    if (!startReduction(count, x0, x1, columns, out, bucket))
+        return out;
     for (int i = 0; i < count;) {
         const long long c = bucket.of(x[i]);
         qint64 from = i + 1, to = i + 1;
