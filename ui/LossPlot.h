@@ -13,9 +13,10 @@
 
 namespace flopsfit::ui {
 
-// Live training curves of many runs, drawn with QPainter. Stays fast with long series: each
-// curve is reduced to the first, lowest, highest and last point of every pixel column before it
-// is drawn, and redraws are coalesced on a short single-shot timer, never one per sample.
+// Live training curves of many runs. Stays fast with long series: each curve is reduced to the
+// lowest and highest point of every pixel column and drawn a column at a time straight into an
+// image (QPainter only for SVG), unchanged curves come from cached images, and redraws are
+// coalesced on a short single-shot timer, never one per sample.
 // EMA smoothing (the raw curve faded behind), log axes, four x quantities, hover readout of the
 // nearest point, a clickable legend that hides and shows runs, zoom by drag or wheel
 // (double-click resets), and export to CSV, PNG and SVG.
