@@ -24,6 +24,7 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <numeric>
 #include <thread>
 #include <vector>
 
@@ -111,6 +112,17 @@ FLOPSFIT_SIMD void adamwRange(float *p, const float *g, float *m, float *v, std:
     }
 }
 
+// Gives the calling thread `threads` intra-op threads. They are per thread (OpenMP), and torch
+// sets a thread's count lazily from the process-wide value that the last caller set; that is
+// triggered first, both in libtorch and in this library's inline copy, so that it cannot later
+// undo the count set here.
+void useIntraOpThreads(int threads)
+{
+    at::get_num_threads();
+    at::internal::lazy_init_num_threads();
+    at::set_num_threads(threads);
+}
+
 // Data-parallel lanes of one training step: lane 0 runs on the calling thread, the others on
 // threads of their own that live as long as the run. The run's threads are shared out as intra-op
 // threads of the lanes. Small models train faster this way than with every thread inside each
@@ -120,7 +132,7 @@ class Lanes {
 public:
     Lanes(int count, int threads) : m_errors(std::size_t(count))
     {
-        at::set_num_threads(threadsOf(0, count, threads));
+        useIntraOpThreads(threadsOf(0, count, threads));
         try {
             for (int lane = 1; lane < count; ++lane)
                 m_threads.emplace_back([this, lane, count, threads]() { serve(lane, threadsOf(lane, count, threads)); });
@@ -185,9 +197,7 @@ private:
 
     void serve(int lane, int threads)
     {
-        at::get_num_threads();
-        at::internal::lazy_init_num_threads();
-        at::set_num_threads(threads);
+        useIntraOpThreads(threads);
         std::uint64_t seen = 0;
         for (;;) {
             const std::function<void(int)> *work = nullptr;
@@ -390,12 +400,8 @@ RunResult trainTorchRun(const RunSpec &run, const TrainContext &context, const T
     QElapsedTimer timer;
     timer.start();
     RunResult result = RunResult::fromSpec(run, QStringLiteral("torch"));
-    // Intra-op threads are per worker thread (OpenMP). Torch initialises a thread's count lazily
-    // from the process-wide value that the last caller set; trigger that first, both in libtorch
-    // and in this library's inline copy, so it cannot later undo the count set here.
-    at::get_num_threads();
-    at::internal::lazy_init_num_threads();
     const int threads = std::max(1, context.threads);
+    useIntraOpThreads(threads); // until the lanes share them out
 
     const StudyPaths &paths = context.paths;
     const QString metaPath = paths.dataMeta();
@@ -473,10 +479,7 @@ RunResult trainTorchRun(const RunSpec &run, const TrainContext &context, const T
                     laneModels[std::size_t(lane)]->loss(w.narrow(1, 0, seq), w.narrow(1, 1, seq)).item<double>();
             }
         });
-        double total = 0;
-        for (double l : laneLoss)
-            total += l;
-        return total / (double(options.evalBatches) * laneCount);
+        return std::accumulate(laneLoss.begin(), laneLoss.end(), 0.0) / (double(options.evalBatches) * laneCount);
     };
 
     const double divergence = options.divergenceLoss > 0 ? options.divergenceLoss
@@ -492,6 +495,15 @@ RunResult trainTorchRun(const RunSpec &run, const TrainContext &context, const T
     intervalTimer.start();
     qint64 intervalStart = startStep;
     auto wall = [&]() { return wallBefore + timer.elapsed() / 1000.0; };
+    // A diverged run keeps no checkpoint: training it again starts over.
+    auto diverged = [&](qint64 steps, const QString &message) {
+        result.status = RunStatus::Diverged;
+        result.steps = steps;
+        result.message = message;
+        result.wallSeconds = wall();
+        QFile::remove(ckptPath);
+        return result;
+    };
 
     for (qint64 step = startStep; step < run.steps; ++step) {
         if (context.cancelled()) {
@@ -516,9 +528,7 @@ RunResult trainTorchRun(const RunSpec &run, const TrainContext &context, const T
                 laneLoss[std::size_t(lane)] += loss.item<double>();
             });
         }
-        double stepLoss = 0;
-        for (double l : laneLoss)
-            stepLoss += l;
+        const double stepLoss = std::accumulate(laneLoss.begin(), laneLoss.end(), 0.0);
         if (laneCount > 1) {
             // Every lane adds one slice of the others' gradients into lane 0's, in lane order: the
             // same sums as one thread would make.
@@ -532,17 +542,12 @@ RunResult trainTorchRun(const RunSpec &run, const TrainContext &context, const T
         }
         const double gradNorm = model->flatGrads().norm().item<double>();
         if (!std::isfinite(stepLoss) || !std::isfinite(gradNorm) || stepLoss > divergence) {
-            result.status = RunStatus::Diverged;
-            result.steps = step;
-            result.message = QStringLiteral("training loss %1 at step %2 (lr %3)")
-                                 .arg(stepLoss).arg(step + 1).arg(lr, 0, 'g', 3);
-            result.wallSeconds = wall();
             appendJsonLine(metricsPath, {{QStringLiteral("step"), double(step + 1)},
                                          {QStringLiteral("lr"), lr},
                                          {QStringLiteral("diverged"), true},
                                          {QStringLiteral("wall_seconds"), wall()}});
-            QFile::remove(ckptPath);
-            return result;
+            return diverged(step, QStringLiteral("training loss %1 at step %2 (lr %3)")
+                                      .arg(stepLoss).arg(step + 1).arg(lr, 0, 'g', 3));
         }
         const double clip = options.gradClip > 0 && gradNorm > options.gradClip
                                 ? options.gradClip / (gradNorm + 1e-6) : 1.0;
@@ -573,14 +578,8 @@ RunResult trainTorchRun(const RunSpec &run, const TrainContext &context, const T
             if (evalNow && std::isfinite(valLoss))
                 line.insert(QStringLiteral("val_loss"), valLoss);
             appendJsonLine(metricsPath, line);
-            if (evalNow && (!std::isfinite(valLoss) || valLoss > divergence)) {
-                result.status = RunStatus::Diverged;
-                result.steps = done;
-                result.message = QStringLiteral("validation loss %1 at step %2").arg(valLoss).arg(done);
-                result.wallSeconds = wall();
-                QFile::remove(ckptPath);
-                return result;
-            }
+            if (evalNow && (!std::isfinite(valLoss) || valLoss > divergence))
+                return diverged(done, QStringLiteral("validation loss %1 at step %2").arg(valLoss).arg(done));
             if (context.progress) {
                 RunProgress p;
                 p.runId = run.id;
