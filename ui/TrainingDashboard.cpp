@@ -66,6 +66,19 @@ double averageTokensPerSecond(const RunResult &result)
     return result.tokens > 0 && result.wallSeconds > 0 ? result.tokens / result.wallSeconds : std::nan("");
 }
 
+// What a logged result (done, diverged or failed) says of its row; the step is the caller's.
+void applyResult(RunRow &r, const RunResult &result)
+{
+    r.state = result.status == RunStatus::Done       ? RunRow::State::Done
+              : result.status == RunStatus::Diverged ? RunRow::State::Diverged
+                                                     : RunRow::State::Failed;
+    r.detail = result.message;
+    if (result.status == RunStatus::Done) {
+        r.loss = result.loss;
+        r.tokensPerSecond = averageTokensPerSecond(result);
+    }
+}
+
 bool processAlive(qint64 pid)
 {
 #ifdef Q_OS_LINUX
@@ -535,14 +548,7 @@ void TrainingDashboard::readStatus()
             continue; // this app's own runs follow the controller
         const auto it = results.constFind(id);
         if (it != results.constEnd() && it->status != RunStatus::Cancelled) {
-            r.state = it->status == RunStatus::Done ? RunRow::State::Done
-                      : it->status == RunStatus::Diverged ? RunRow::State::Diverged
-                                                          : RunRow::State::Failed;
-            r.detail = it->message;
-            if (it->status == RunStatus::Done) {
-                r.loss = it->loss;
-                r.tokensPerSecond = averageTokensPerSecond(*it);
-            }
+            applyResult(r, *it);
             r.step = it->steps;
             if (r.state == RunRow::State::Failed) {
                 // A failed run may be retried, here or by a cluster task.
@@ -633,15 +639,8 @@ void TrainingDashboard::onRunFinished(const RunResult &result)
         return;
     }
     RunRow r = m_model->run(row);
-    r.state = result.status == RunStatus::Done       ? RunRow::State::Done
-              : result.status == RunStatus::Diverged ? RunRow::State::Diverged
-                                                     : RunRow::State::Failed;
-    r.detail = result.message;
+    applyResult(r, result);
     r.step = result.steps > 0 ? result.steps : r.step;
-    if (result.status == RunStatus::Done) {
-        r.loss = result.loss;
-        r.tokensPerSecond = averageTokensPerSecond(result);
-    }
     setRow(row, r);
     if (r.state == RunRow::State::Failed)
         Q_EMIT statusMessage(QStringLiteral("Run %1 failed: %2").arg(result.id, result.message));
